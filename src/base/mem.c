@@ -1,0 +1,85 @@
+/*
+ * Refcounted allocations and the allocation-failure hook. Each object carries
+ * a small header (count + destructor) in front of the pointer handed out.
+ */
+#include <stdalign.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "siphon/mem.h"
+
+struct mem_hdr {
+	alignas(16) uint32_t nrefs;
+	sp_mem_destroy_cb destroy;
+};
+
+static long fail_after = -1;
+
+void sp_mem_fail_after(long n)
+{
+	fail_after = n;
+}
+
+static int should_fail(void)
+{
+	if (fail_after < 0)
+		return 0;
+	if (fail_after == 0)
+		return 1;
+	fail_after--;
+	return 0;
+}
+
+void *sp_malloc(size_t size)
+{
+	return should_fail() ? NULL : malloc(size ? size : 1);
+}
+
+void *sp_realloc(void *p, size_t size)
+{
+	return should_fail() ? NULL : realloc(p, size ? size : 1);
+}
+
+void sp_free(void *p)
+{
+	free(p);
+}
+
+void *sp_mem_zalloc(size_t size, sp_mem_destroy_cb destroy)
+{
+	if (size > SIZE_MAX - sizeof(struct mem_hdr))
+		return NULL;
+	struct mem_hdr *h = sp_malloc(sizeof(*h) + size);
+	if (!h)
+		return NULL;
+	h->nrefs = 1;
+	h->destroy = destroy;
+	void *obj = h + 1;
+	memset(obj, 0, size);
+	return obj;
+}
+
+void *sp_mem_ref(void *obj)
+{
+	if (obj)
+		((struct mem_hdr *)obj - 1)->nrefs++;
+	return obj;
+}
+
+void *sp_mem_deref(void *obj)
+{
+	if (!obj)
+		return NULL;
+	struct mem_hdr *h = (struct mem_hdr *)obj - 1;
+	if (--h->nrefs > 0)
+		return NULL;
+	if (h->destroy)
+		h->destroy(obj);
+	free(h);
+	return NULL;
+}
+
+uint32_t sp_mem_nrefs(const void *obj)
+{
+	return obj ? ((const struct mem_hdr *)obj - 1)->nrefs : 0;
+}

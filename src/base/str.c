@@ -1,0 +1,55 @@
+/*
+ * Slice helpers: comparison, trimming and overflow-safe number parsing.
+ */
+#include <errno.h>
+
+#include "siphon/ctype.h"
+#include "siphon/str.h"
+
+bool sp_str_eq(struct sp_str a, struct sp_str b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+bool sp_str_caseeq(struct sp_str a, struct sp_str b)
+{
+	if (a.len != b.len)
+		return false;
+	for (size_t i = 0; i < a.len; i++)
+		if (sp_lower[(unsigned char)a.p[i]] != sp_lower[(unsigned char)b.p[i]])
+			return false;
+	return true;
+}
+
+struct sp_str sp_str_trim(struct sp_str s)
+{
+	while (s.len && sp_is((unsigned char)s.p[0], SP_C_LWS)) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len && sp_is((unsigned char)s.p[s.len - 1], SP_C_LWS))
+		s.len--;
+	return s;
+}
+
+int sp_str_to_u64(struct sp_str s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	bool range = false;
+	if (s.len == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		if (!sp_is(c, SP_C_DIGIT))
+			return -EINVAL;
+		uint64_t d = (uint64_t)(c - '0');
+		if (!range && (d > max || v > (max - d) / 10))
+			range = true;
+		if (!range)
+			v = v * 10 + d;
+	}
+	if (range)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,151 @@
+/*
+ * host [":" port] for SIP URIs and Via sent-by (RFC 3261 §25.1 hostport),
+ * with IPv6 references per RFC 5118: an IPv6 address is only valid inside
+ * brackets, so "sip:2001:db8::10" is rejected rather than misread.
+ */
+#include "siphon/ctype.h"
+#include "siphon/parse.h"
+
+bool sp_ipv4_valid(struct sp_str s)
+{
+	const char *p = s.p, *end = s.p + s.len;
+	for (int part = 0; part < 4; part++) {
+		unsigned v = 0, digits = 0;
+		while (p < end && sp_is((unsigned char)*p, SP_C_DIGIT) && digits < 4) {
+			v = v * 10 + (unsigned)(*p - '0');
+			p++;
+			digits++;
+		}
+		if (digits == 0 || digits > 3 || v > 255)
+			return false;
+		if (part < 3) {
+			if (p >= end || *p != '.')
+				return false;
+			p++;
+		}
+	}
+	return p == end;
+}
+
+/* RFC 3261 §25.1 IPv6address: hexpart [ ":" IPv4address ], at most one "::". */
+bool sp_ipv6_valid(struct sp_str s)
+{
+	const char *p = s.p, *end = s.p + s.len;
+	int groups = 0;
+	bool compressed = false;
+	if (s.len < 2)
+		return false;
+	if (p[0] == ':') {
+		if (p[1] != ':')
+			return false;
+		compressed = true;
+		p += 2;
+		if (p == end)
+			return true;
+	}
+	while (p < end) {
+		const char *g = p;
+		while (p < end && sp_is((unsigned char)*p, SP_C_HEX) && p - g < 5)
+			p++;
+		size_t n = (size_t)(p - g);
+		if (p < end && *p == '.') {
+			/* Embedded IPv4 takes the place of two groups. */
+			if (!sp_ipv4_valid(sp_str_span(g, end)))
+				return false;
+			groups += 2;
+			p = end;
+			break;
+		}
+		if (n == 0 || n > 4)
+			return false;
+		groups++;
+		if (p == end)
+			break;
+		if (*p != ':')
+			return false;
+		p++;
+		if (p < end && *p == ':') {
+			if (compressed)
+				return false;
+			compressed = true;
+			p++;
+			if (p == end)
+				break;
+		} else if (p == end) {
+			return false; /* trailing single ':' */
+		}
+	}
+	return compressed ? groups <= 7 : groups == 8;
+}
+
+/* hostname = *( domainlabel "." ) toplabel [ "." ]; labels are alphanum
+ * with inner '-'; the toplabel starts with a letter. */
+static bool hostname_valid(struct sp_str s)
+{
+	const char *p = s.p, *end = s.p + s.len;
+	const char *label = p, *last_label = p;
+	if (s.len == 0)
+		return false;
+	if (end[-1] == '.')
+		end--;
+	for (; p <= end; p++) {
+		if (p == end || *p == '.') {
+			if (p == label || label[0] == '-' || p[-1] == '-')
+				return false;
+			last_label = label;
+			label = p + 1;
+		} else if (!sp_is((unsigned char)*p, SP_C_ALPHA | SP_C_DIGIT) && *p != '-') {
+			return false;
+		}
+	}
+	return sp_is((unsigned char)*last_label, SP_C_ALPHA);
+}
+
+int sp_hostport_scan(const char **pp, const char *end, struct sp_hostport *hp,
+		     struct sp_parse_error *err)
+{
+	const char *p = *pp;
+	hp->has_port = false;
+	hp->port = 0;
+	if (p < end && *p == '[') {
+		const char *close = memchr(p, ']', (size_t)(end - p));
+		if (!close || !sp_ipv6_valid(sp_str_span(p + 1, close)))
+			return sp_parse_fail(err, p, "IPv6reference");
+		hp->host = sp_str_span(p, close + 1);
+		hp->kind = SP_HOST_IPV6;
+		p = close + 1;
+	} else {
+		const char *h = p;
+		bool numeric = true;
+		while (p < end && sp_is((unsigned char)*p, SP_C_HOST)) {
+			if (!sp_is((unsigned char)*p, SP_C_DIGIT) && *p != '.')
+				numeric = false;
+			p++;
+		}
+		hp->host = sp_str_span(h, p);
+		if (numeric) {
+			if (!sp_ipv4_valid(hp->host))
+				return sp_parse_fail(err, h, "IPv4address");
+			hp->kind = SP_HOST_IPV4;
+		} else {
+			if (!hostname_valid(hp->host))
+				return sp_parse_fail(err, h, "hostname");
+			hp->kind = SP_HOST_NAME;
+		}
+	}
+	if (p < end && *p == ':') {
+		const char *d = ++p;
+		uint32_t port = 0;
+		while (p < end && sp_is((unsigned char)*p, SP_C_DIGIT)) {
+			if (port <= 65535)
+				port = port * 10 + (uint32_t)(*p - '0');
+			p++;
+		}
+		if (p == d || port > 65535)
+			return sp_parse_fail(err, d, "port");
+		hp->has_port = true;
+		hp->port = (uint16_t)port;
+	}
+	*pp = p;
+	return 0;
+}
