@@ -111,6 +111,7 @@ enum sp_hdr_id {
 enum {
 	SP_HDRF_LIST = 1u << 0,   /* value is a comma-separated list: split it */
 	SP_HDRF_SINGLE = 1u << 1, /* may appear at most once (one value) */
+	SP_HDRF_EMPTY_OK = 1u << 2, /* list that may be empty ("Allow:") */
 };
 
 struct sp_hdr_info {
@@ -286,13 +287,24 @@ int sp_warning_parse(struct sp_warning *w, struct sp_str value, struct sp_parse_
  * scheme other than Digest is kept with its raw params (RFC 4475
  * regaut01). Every slice is p == NULL when absent. */
 struct sp_auth {
-	struct sp_str scheme; /* "Digest" or other; empty with SP_AUTH_NO_SCHEME */
+	struct sp_str scheme; /* "Digest" or other; p == NULL with SP_AUTH_NO_SCHEME */
 	bool digest;          /* scheme is Digest (case-insensitive) */
 	struct sp_str params; /* everything after the scheme, raw */
 	struct sp_str username, realm, nonce, uri, response, algorithm, cnonce, opaque, qop, nc,
 		stale, domain, nextnonce, rspauth, userhash, charset;
 };
-enum { SP_AUTH_NO_SCHEME = 1u << 0 };
+enum {
+	SP_AUTH_NO_SCHEME = 1u << 0, /* value is auth params only (Authentication-Info) */
+	/* Reject what the default accepts for robustness: a missing COMMA after
+	 * a quoted-string (RFC 3665 §2.1 F3 as published) and a Digest response
+	 * whose length is neither 0 nor the algorithm's (RFC 8760 §2.7). */
+	SP_AUTH_STRICT = 1u << 1,
+};
+/* Parses one header value (one challenge or credentials; LWS, including
+ * CRLF folding, may surround each token). Digest parameters are checked
+ * (nc 8LHEX, response/rspauth *LHEX, stale/userhash true/false, qop a
+ * token list) and a repeated one is an error. Returns 0 and fills *auth,
+ * or -EBADMSG with *err set and *auth untouched. */
 int sp_auth_parse(struct sp_auth *auth, struct sp_str value, unsigned flags,
 		  struct sp_parse_error *err);
 

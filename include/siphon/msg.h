@@ -56,6 +56,7 @@ struct sp_msg {
 	size_t len;      /* bytes handed to the parser */
 	size_t consumed; /* bytes of this message (start line to end of body) */
 	bool request;
+	struct sp_str start_line; /* without its CRLF */
 
 	/* Request-Line (§7.1) */
 	struct sp_str method;

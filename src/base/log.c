@@ -41,7 +41,8 @@ int sp_log_level_parse(const char *name, enum sp_log_level *out)
 	return -EINVAL;
 }
 
-static void emit_va(enum sp_log_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void emit_va(enum sp_log_level level,
+							    const char *fmt, va_list ap)
 {
 	char line[1024];
 	if (!log_sink)

@@ -27,6 +27,15 @@ bool sp_ipv4_valid(struct sp_str s)
 	return p == end;
 }
 
+/* RFC 5118 §4.10: RFC 3261's hexpart [ ":" IPv4address ] lets "::" be
+ * followed by one more ':' before an embedded IPv4 address
+ * ("2001:db8:::192.0.2.1"). RFC 5954 §4.1 fixed the ABNF, but a receiver
+ * must still tolerate the old form. p is just past the "::". */
+static bool extra_colon_ipv4(const char *p, const char *end)
+{
+	return p < end && *p == ':' && sp_ipv4_valid(sp_str_span(p + 1, end));
+}
+
 /* RFC 3261 §25.1 IPv6address: hexpart [ ":" IPv4address ], at most one "::". */
 bool sp_ipv6_valid(struct sp_str s)
 {
@@ -41,6 +50,8 @@ bool sp_ipv6_valid(struct sp_str s)
 		compressed = true;
 		p += 2;
 		if (p == end)
+			return true;
+		if (extra_colon_ipv4(p, end))
 			return true;
 	}
 	while (p < end) {
@@ -71,6 +82,10 @@ bool sp_ipv6_valid(struct sp_str s)
 			p++;
 			if (p == end)
 				break;
+			if (extra_colon_ipv4(p, end)) {
+				groups += 2;
+				break;
+			}
 		} else if (p == end) {
 			return false; /* trailing single ':' */
 		}
