@@ -7,6 +7,7 @@
 #ifndef SIPHON_PARSE_H
 #define SIPHON_PARSE_H
 
+#include "siphon/ctype.h"
 #include "siphon/str.h"
 
 /* Where a parse failed: the first offending byte (inside the input slice,
@@ -71,7 +72,15 @@ static inline const char *sp_skip_lws(const char *p, const char *end)
 }
 
 /* Scans a token (RFC 3261 §25.1) at *pp; returns its length (0 if none). */
-size_t sp_token_scan(const char **pp, const char *end);
+static inline size_t sp_token_scan(const char **pp, const char *end)
+{
+	const char *p = *pp;
+	while (p < end && sp_is((unsigned char)*p, SP_C_TOKEN))
+		p++;
+	size_t n = (size_t)(p - *pp);
+	*pp = p;
+	return n;
+}
 
 enum sp_host_kind {
 	SP_HOST_NAME = 0, /* hostname (RFC 3261 §25.1), including FQDN dot */

@@ -52,8 +52,19 @@ static inline bool sp_str_caseeq_c(struct sp_str a, const char *c)
 	return sp_str_caseeq(a, sp_str_c(c));
 }
 
-/* Slice without leading and trailing LWS (SP, HTAB, CR, LF). */
-struct sp_str sp_str_trim(struct sp_str s);
+/* Slice without leading and trailing LWS (SP, HTAB, CR, LF). Inline: it
+ * runs once per header value on the parse hot path. */
+static inline struct sp_str sp_str_trim(struct sp_str s)
+{
+	while (s.len && (s.p[0] == ' ' || s.p[0] == '\t' || s.p[0] == '\r' || s.p[0] == '\n')) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len && (s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t' ||
+			 s.p[s.len - 1] == '\r' || s.p[s.len - 1] == '\n'))
+		s.len--;
+	return s;
+}
 
 /* Parses an unsigned decimal number made only of DIGITs (leading zeros
  * allowed, no sign, no space). Returns 0 and sets *out, -EINVAL if s is empty

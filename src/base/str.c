@@ -21,17 +21,6 @@ bool sp_str_caseeq(struct sp_str a, struct sp_str b)
 	return true;
 }
 
-struct sp_str sp_str_trim(struct sp_str s)
-{
-	while (s.len && sp_is((unsigned char)s.p[0], SP_C_LWS)) {
-		s.p++;
-		s.len--;
-	}
-	while (s.len && sp_is((unsigned char)s.p[s.len - 1], SP_C_LWS))
-		s.len--;
-	return s;
-}
-
 int sp_str_to_u64(struct sp_str s, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;

@@ -5,8 +5,6 @@
  * by first letter and length, then one case-folded compare: a handful of
  * byte comparisons per header on the parse hot path.
  */
-#include <stdlib.h>
-
 #include "siphon/ctype.h"
 #include "siphon/hdr.h"
 
@@ -93,58 +91,51 @@ const struct sp_hdr_info *sp_hdr_info(enum sp_hdr_id id)
 	return (unsigned)id < SP_HDR__COUNT ? &hdr_table[id] : &hdr_table[SP_HDR_OTHER];
 }
 
-/* Index built on first use: ids by lowercase first letter, and compact
- * letters. Built from hdr_table so the two can never disagree. */
-#define BUCKET_MAX 16
-static struct {
-	uint8_t compact[26];
-	uint8_t n[26];
-	uint8_t ids[26][BUCKET_MAX];
-	uint8_t lens[26][BUCKET_MAX];
-} idx;
+/* Open-addressed hash of the long names, keyed on length and first and
+ * last letter (case-folded), plus a table of compact letters. Built from
+ * hdr_table before main, so the two can never disagree and the lookup needs
+ * no lock. One probe for nearly every name. */
+#define HASH_SLOTS 256u
+static uint8_t hash_slots[HASH_SLOTS]; /* header id, 0 = empty */
+static uint8_t compact_ids[26];
 
-static void build_index(void)
+static unsigned name_hash(const char *p, size_t len)
+{
+	return ((unsigned)sp_lower[(unsigned char)p[0]] * 31u +
+		(unsigned)sp_lower[(unsigned char)p[len - 1]] * 7u + (unsigned)len * 17u) %
+	       HASH_SLOTS;
+}
+
+__attribute__((constructor)) static void hdr_table_init(void)
 {
 	for (unsigned id = 1; id < SP_HDR__COUNT; id++) {
 		const struct sp_hdr_info *h = &hdr_table[id];
-		unsigned b = (unsigned)(sp_lower[(unsigned char)h->name[0]] - 'a');
-		if (idx.n[b] == BUCKET_MAX)
-			abort(); /* programming error: raise BUCKET_MAX */
-		idx.ids[b][idx.n[b]] = (uint8_t)id;
-		idx.lens[b][idx.n[b]] = (uint8_t)strlen(h->name);
-		idx.n[b]++;
+		unsigned slot = name_hash(h->name, strlen(h->name));
+		while (hash_slots[slot])
+			slot = (slot + 1) % HASH_SLOTS;
+		hash_slots[slot] = (uint8_t)id;
 		if (h->compact)
-			idx.compact[sp_lower[(unsigned char)h->compact] - 'a'] = (uint8_t)id;
+			compact_ids[sp_lower[(unsigned char)h->compact] - 'a'] = (uint8_t)id;
 	}
-}
-
-/* Runs before main so the lookup stays free of a "built?" race between
- * worker threads. */
-__attribute__((constructor)) static void hdr_table_init(void)
-{
-	build_index();
 }
 
 enum sp_hdr_id sp_hdr_lookup(struct sp_str name)
 {
 	if (name.len == 0)
 		return SP_HDR_OTHER;
-	unsigned char c = sp_lower[(unsigned char)name.p[0]];
-	if (c < 'a' || c > 'z')
-		return SP_HDR_OTHER;
-	unsigned b = c - 'a';
-	if (name.len == 1)
-		return (enum sp_hdr_id)idx.compact[b];
-	for (unsigned i = 0; i < idx.n[b]; i++) {
-		if (idx.lens[b][i] != name.len)
-			continue;
-		const char *want = hdr_table[idx.ids[b][i]].name;
-		size_t k = 1;
-		while (k < name.len && sp_lower[(unsigned char)name.p[k]] ==
-					       sp_lower[(unsigned char)want[k]])
+	if (name.len == 1) {
+		unsigned char c = sp_lower[(unsigned char)name.p[0]];
+		return c >= 'a' && c <= 'z' ? (enum sp_hdr_id)compact_ids[c - 'a'] : SP_HDR_OTHER;
+	}
+	for (unsigned slot = name_hash(name.p, name.len); hash_slots[slot];
+	     slot = (slot + 1) % HASH_SLOTS) {
+		const char *want = hdr_table[hash_slots[slot]].name;
+		size_t k = 0;
+		while (k < name.len && want[k] &&
+		       sp_lower[(unsigned char)name.p[k]] == sp_lower[(unsigned char)want[k]])
 			k++;
-		if (k == name.len)
-			return (enum sp_hdr_id)idx.ids[b][i];
+		if (k == name.len && want[k] == 0)
+			return (enum sp_hdr_id)hash_slots[slot];
 	}
 	return SP_HDR_OTHER;
 }

@@ -93,29 +93,6 @@ bool sp_ipv6_valid(struct sp_str s)
 	return compressed ? groups <= 7 : groups == 8;
 }
 
-/* hostname = *( domainlabel "." ) toplabel [ "." ]; labels are alphanum
- * with inner '-'; the toplabel starts with a letter. */
-static bool hostname_valid(struct sp_str s)
-{
-	const char *p = s.p, *end = s.p + s.len;
-	const char *label = p, *last_label = p;
-	if (s.len == 0)
-		return false;
-	if (end[-1] == '.')
-		end--;
-	for (; p <= end; p++) {
-		if (p == end || *p == '.') {
-			if (p == label || label[0] == '-' || p[-1] == '-')
-				return false;
-			last_label = label;
-			label = p + 1;
-		} else if (!sp_is((unsigned char)*p, SP_C_ALPHA | SP_C_DIGIT) && *p != '-') {
-			return false;
-		}
-	}
-	return sp_is((unsigned char)*last_label, SP_C_ALPHA);
-}
-
 int sp_hostport_scan(const char **pp, const char *end, struct sp_hostport *hp,
 		     struct sp_parse_error *err)
 {
@@ -130,12 +107,28 @@ int sp_hostport_scan(const char **pp, const char *end, struct sp_hostport *hp,
 		hp->kind = SP_HOST_IPV6;
 		p = close + 1;
 	} else {
-		const char *h = p;
-		bool numeric = true;
-		while (p < end && sp_is((unsigned char)*p, SP_C_HOST)) {
-			if (!sp_is((unsigned char)*p, SP_C_DIGIT) && *p != '.')
-				numeric = false;
-			p++;
+		/* One pass: collect the facts hostname needs (labels non-empty,
+		 * no '-' at either end, toplabel starts with a letter) while
+		 * finding the end; all digits and dots means IPv4address. */
+		const char *h = p, *label = p, *top = p;
+		bool numeric = true, labels_ok = true;
+		for (; p < end; p++) {
+			unsigned char c = (unsigned char)*p;
+			if (!sp_is(c, SP_C_HOST))
+				break;
+			if (c == '.') {
+				if (p == label || p[-1] == '-')
+					labels_ok = false;
+				label = p + 1;
+			} else {
+				if (p == label) {
+					top = p;
+					if (c == '-')
+						labels_ok = false;
+				}
+				if (!sp_is(c, SP_C_DIGIT))
+					numeric = false;
+			}
 		}
 		hp->host = sp_str_span(h, p);
 		if (numeric) {
@@ -143,7 +136,9 @@ int sp_hostport_scan(const char **pp, const char *end, struct sp_hostport *hp,
 				return sp_parse_fail(err, h, "IPv4address");
 			hp->kind = SP_HOST_IPV4;
 		} else {
-			if (!hostname_valid(hp->host))
+			/* label == p: ended on '.', the trailing dot of an FQDN. */
+			if (!labels_ok || (label != p && p[-1] == '-') ||
+			    !sp_is((unsigned char)*top, SP_C_ALPHA))
 				return sp_parse_fail(err, h, "hostname");
 			hp->kind = SP_HOST_NAME;
 		}

@@ -17,16 +17,6 @@ int sp_parse_fail(struct sp_parse_error *err, const char *at, const char *rule)
 	return -EBADMSG;
 }
 
-size_t sp_token_scan(const char **pp, const char *end)
-{
-	const char *p = *pp;
-	while (p < end && sp_is((unsigned char)*p, SP_C_TOKEN))
-		p++;
-	size_t n = (size_t)(p - *pp);
-	*pp = p;
-	return n;
-}
-
 /* RFC 3261 §25.1: quoted-string = SWS DQUOTE *(qdtext / quoted-pair) DQUOTE.
  * qdtext excludes raw controls; quoted-pair may carry any byte but CR/LF,
  * including NUL (RFC 4475 §3.1.1.2), so lengths always come from slices. */
@@ -148,6 +138,8 @@ static bool is_param_stop(char c)
 
 bool sp_param_next(struct sp_str *rest, struct sp_param *out)
 {
+	if (!rest->len) /* also an absent list (p == NULL): no arithmetic on it */
+		return false;
 	const char *p = rest->p, *end = rest->p + rest->len;
 	p = sp_skip_lws(p, end);
 	if (p >= end || *p != ';')
