@@ -99,10 +99,11 @@ struct sp_msg {
  * Returns 0, -EBADMSG (msg->error says where and why), or -ENOMEM. */
 int sp_msg_parse(struct sp_msg *msg, const char *buf, size_t len);
 
-/* Decodes every known header value with its structured parser, checks the
- * rules that span headers (single-valued headers not repeated, CSeq method
- * equals the request method, required headers present). Returns 0 or
- * -EBADMSG with msg->error set. */
+/* Decodes every known header value with its structured parser and checks
+ * that the CSeq method equals the request method (RFC 3261 §8.1.1.5).
+ * Returns 0 or -EBADMSG with msg->error set. Rules an application applies
+ * (missing or repeated headers, unsupported extensions) are sp_msg_check's
+ * (check.h). */
 int sp_msg_validate(struct sp_msg *msg);
 
 /* Releases what the parse allocated (large messages spill from the inline

@@ -1,0 +1,35 @@
+/*
+ * The `siphon` binary's verbs. main.c dispatches on argv[1] through
+ * sp_cli_verbs; each verb lives in its own cmd_<verb>.c and gets the
+ * arguments after the verb name (argv[0] is the verb). A verb returns the
+ * process exit status: 0 success, 1 the verb's own "failed" result (an
+ * invalid message for lint), 2 usage or I/O error.
+ */
+#ifndef SIPHON_CLI_H
+#define SIPHON_CLI_H
+
+enum {
+	SP_EXIT_OK = 0,
+	SP_EXIT_FAIL = 1,
+	SP_EXIT_USAGE = 2,
+};
+
+struct sp_cli_verb {
+	const char *name;
+	const char *summary; /* one line for `siphon --help` */
+	int (*run)(int argc, char **argv);
+};
+
+/* The verb table, terminated by an entry with name == NULL. */
+extern const struct sp_cli_verb sp_cli_verbs[];
+
+/* `siphon lint [--json] [--stream] FILE...|-` (cmd_lint.c). */
+int sp_cmd_lint(int argc, char **argv);
+
+/* `siphon serve [options]` (cmd_serve.c). */
+int sp_cmd_serve(int argc, char **argv);
+
+/* The version string, e.g. "0.1.0". */
+extern const char sp_cli_version[];
+
+#endif
