@@ -48,8 +48,10 @@ enum {
  * (err->at inside s). *uri is left unspecified on error. */
 int sp_uri_parse(struct sp_uri *uri, struct sp_str s, unsigned flags, struct sp_parse_error *err);
 
-/* RFC 3261 §19.1.4 URI comparison: scheme, user and password
- * case-sensitive after unescaping; host case-insensitive; port, transport,
+/* RFC 3261 §19.1.4 URI comparison: scheme case-insensitive; user and
+ * password case-sensitive, with escapes of unreserved characters equal to
+ * the characters (an escaped reserved character is NOT equal to the
+ * literal one: "a%3Bb" != "a;b"); host case-insensitive; port, transport,
  * user, ttl, method and maddr must match when present in either; other
  * parameters only when present in both; headers compared as a set.
  * tel URIs per RFC 3966 §4 (number without visual separators, params).
