@@ -44,6 +44,17 @@ enum sp_param_syntax {
 int sp_params_scan(const char **pp, const char *end, enum sp_param_syntax syntax,
 		   struct sp_str *raw, struct sp_parse_error *err, const char *rule);
 
+/* Called by sp_params_scan_each for every parameter as it is validated
+ * (name and value as in sp_param_next); returns 0 or -EBADMSG with err
+ * set, which stops the scan. Lets a parser pick out the parameters it
+ * knows in the same pass instead of walking the list twice. */
+typedef int (*sp_param_cb)(void *arg, const struct sp_param *prm, struct sp_parse_error *err);
+
+/* sp_params_scan that also hands each parameter to each(arg, ...). */
+int sp_params_scan_each(const char **pp, const char *end, enum sp_param_syntax syntax,
+			struct sp_str *raw, struct sp_parse_error *err, const char *rule,
+			sp_param_cb each, void *arg);
+
 /* Iterates a list that sp_params_scan accepted: returns true and fills *out
  * with the next parameter (name and value trimmed of LWS, quoted values
  * keep their quotes), advancing *rest; false at the end. */

@@ -23,18 +23,19 @@ bool sp_str_caseeq(struct sp_str a, struct sp_str b)
 
 int sp_str_to_u64(struct sp_str s, uint64_t max, uint64_t *out)
 {
+	const uint64_t limit = max / 10, last = max % 10;
 	uint64_t v = 0;
 	bool range = false;
 	if (s.len == 0)
 		return -EINVAL;
 	for (size_t i = 0; i < s.len; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		if (!sp_is(c, SP_C_DIGIT))
+		uint64_t d = (uint64_t)(unsigned char)s.p[i] - '0';
+		if (d > 9)
 			return -EINVAL;
-		uint64_t d = (uint64_t)(c - '0');
-		if (!range && (d > max || v > (max - d) / 10))
+		/* v * 10 + d > max, decided without overflowing. */
+		if (v > limit || (v == limit && d > last))
 			range = true;
-		if (!range)
+		else
 			v = v * 10 + d;
 	}
 	if (range)

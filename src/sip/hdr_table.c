@@ -5,6 +5,8 @@
  * by first letter and length, then one case-folded compare: a handful of
  * byte comparisons per header on the parse hot path.
  */
+#include <stdlib.h>
+
 #include "siphon/ctype.h"
 #include "siphon/hdr.h"
 
@@ -98,6 +100,8 @@ const struct sp_hdr_info *sp_hdr_info(enum sp_hdr_id id)
 #define HASH_SLOTS 256u
 static uint8_t hash_slots[HASH_SLOTS]; /* header id, 0 = empty */
 static uint8_t compact_ids[26];
+static uint8_t name_len[SP_HDR__COUNT];
+static char name_lower[SP_HDR__COUNT][24]; /* long names, lowercase */
 
 static unsigned name_hash(const char *p, size_t len)
 {
@@ -110,7 +114,13 @@ __attribute__((constructor)) static void hdr_table_init(void)
 {
 	for (unsigned id = 1; id < SP_HDR__COUNT; id++) {
 		const struct sp_hdr_info *h = &hdr_table[id];
-		unsigned slot = name_hash(h->name, strlen(h->name));
+		size_t len = strlen(h->name);
+		if (len >= sizeof(name_lower[0]))
+			abort(); /* programming error: widen name_lower */
+		name_len[id] = (uint8_t)len;
+		for (size_t k = 0; k < len; k++)
+			name_lower[id][k] = (char)sp_lower[(unsigned char)h->name[k]];
+		unsigned slot = name_hash(h->name, len);
 		while (hash_slots[slot])
 			slot = (slot + 1) % HASH_SLOTS;
 		hash_slots[slot] = (uint8_t)id;
@@ -129,13 +139,17 @@ enum sp_hdr_id sp_hdr_lookup(struct sp_str name)
 	}
 	for (unsigned slot = name_hash(name.p, name.len); hash_slots[slot];
 	     slot = (slot + 1) % HASH_SLOTS) {
-		const char *want = hdr_table[hash_slots[slot]].name;
+		unsigned id = hash_slots[slot];
+		if (name_len[id] != name.len)
+			continue;
+		/* Names hold only letters and '-': OR-ing 0x20 folds letters
+		 * and maps nothing else that a token can hold onto them. */
+		const char *want = name_lower[id];
 		size_t k = 0;
-		while (k < name.len && want[k] &&
-		       sp_lower[(unsigned char)name.p[k]] == sp_lower[(unsigned char)want[k]])
+		while (k < name.len && (char)(name.p[k] | 0x20) == want[k])
 			k++;
-		if (k == name.len && want[k] == 0)
-			return (enum sp_hdr_id)hash_slots[slot];
+		if (k == name.len)
+			return (enum sp_hdr_id)id;
 	}
 	return SP_HDR_OTHER;
 }

@@ -123,50 +123,53 @@ static int maddr_value(const struct sp_param *prm, struct sp_parse_error *err)
 }
 
 /* Picks the well-known parameters out of via->params (already scanned). */
-static int via_params(struct sp_via *via, struct sp_parse_error *err)
+struct via_scan {
+	struct sp_via *via;
+	bool seen_branch, seen_received, seen_maddr, seen_ttl;
+};
+
+/* Checks and picks each via-param as sp_params_scan_each validates it. */
+static int via_param(void *arg, const struct sp_param *prm, struct sp_parse_error *err)
 {
-	struct sp_str rest = via->params;
-	struct sp_param prm;
-	bool seen_branch = false, seen_received = false, seen_maddr = false, seen_ttl = false;
+	struct via_scan *st = arg;
+	struct sp_via *via = st->via;
 	uint64_t n;
 	int rc;
 
-	while (sp_param_next(&rest, &prm)) {
-		if (sp_str_caseeq_c(prm.name, "branch")) {
-			/* via-branch = "branch" EQUAL token. "z9hG4bK" alone
-			 * parses (RFC 4475 §3.2.1): the cookie is the
-			 * transaction layer's concern (§17.2.3). */
-			if ((rc = sp__param_once(&seen_branch, &prm, err, R_BRANCH)) ||
-			    (rc = sp__param_token(&prm, err, R_BRANCH)))
+	if (sp_str_caseeq_c(prm->name, "branch")) {
+		/* via-branch = "branch" EQUAL token. "z9hG4bK" alone
+		 * parses (RFC 4475 §3.2.1): the cookie is the
+		 * transaction layer's concern (§17.2.3). */
+		if ((rc = sp__param_once(&st->seen_branch, prm, err, R_BRANCH)) ||
+		    (rc = sp__param_token(prm, err, R_BRANCH)))
+			return rc;
+		via->branch = prm->value;
+	} else if (sp_str_caseeq_c(prm->name, "received")) {
+		if ((rc = sp__param_once(&st->seen_received, prm, err, R_RECEIVED)) ||
+		    (rc = received_value(prm, &via->received, err)))
+			return rc;
+	} else if (sp_str_caseeq_c(prm->name, "maddr")) {
+		if ((rc = sp__param_once(&st->seen_maddr, prm, err, R_MADDR)) ||
+		    (rc = maddr_value(prm, err)))
+			return rc;
+		via->maddr = prm->value;
+	} else if (sp_str_caseeq_c(prm->name, "rport")) {
+		/* RFC 3581 §3: response-port = "rport" [EQUAL 1*DIGIT] */
+		if ((rc = sp__param_once(&via->has_rport, prm, err, R_RPORT)))
+			return rc;
+		if (prm->value.p) {
+			if ((rc = sp__param_uint(prm, 65535, &n, err, R_RPORT)))
 				return rc;
-			via->branch = prm.value;
-		} else if (sp_str_caseeq_c(prm.name, "received")) {
-			if ((rc = sp__param_once(&seen_received, &prm, err, R_RECEIVED)) ||
-			    (rc = received_value(&prm, &via->received, err)))
-				return rc;
-		} else if (sp_str_caseeq_c(prm.name, "maddr")) {
-			if ((rc = sp__param_once(&seen_maddr, &prm, err, R_MADDR)) ||
-			    (rc = maddr_value(&prm, err)))
-				return rc;
-			via->maddr = prm.value;
-		} else if (sp_str_caseeq_c(prm.name, "rport")) {
-			/* RFC 3581 §3: response-port = "rport" [EQUAL 1*DIGIT] */
-			if ((rc = sp__param_once(&via->has_rport, &prm, err, R_RPORT)))
-				return rc;
-			if (prm.value.p) {
-				if ((rc = sp__param_uint(&prm, 65535, &n, err, R_RPORT)))
-					return rc;
-				via->rport = (uint16_t)n;
-			}
-		} else if (sp_str_caseeq_c(prm.name, "ttl")) {
-			/* ttl = 1*3DIGIT ; 0 to 255 */
-			if ((rc = sp__param_once(&seen_ttl, &prm, err, R_TTL)) ||
-			    (rc = sp__param_uint(&prm, 255, &n, err, R_TTL)))
-				return rc;
-			if (prm.value.len > 3)
-				return sp_parse_fail(err, prm.value.p, R_TTL);
-			via->ttl = (int)n;
+			via->rport = (uint16_t)n;
 		}
+	} else if (sp_str_caseeq_c(prm->name, "ttl")) {
+		/* ttl = 1*3DIGIT ; 0 to 255 */
+		if ((rc = sp__param_once(&st->seen_ttl, prm, err, R_TTL)) ||
+		    (rc = sp__param_uint(prm, 255, &n, err, R_TTL)))
+			return rc;
+		if (prm->value.len > 3)
+			return sp_parse_fail(err, prm->value.p, R_TTL);
+		via->ttl = (int)n;
 	}
 	return 0;
 }
@@ -199,9 +202,9 @@ int sp_via_parse(struct sp_via *via, struct sp_str value, struct sp_parse_error 
 	p = sp_skip_lws(p, end);
 	if ((rc = sent_by(&p, end, &via->sent_by, err)))
 		return rc;
-	if ((rc = sp_params_scan(&p, end, SP_PARAM_HEADER, &via->params, err, R_PARAMS)))
+	struct via_scan st = { .via = via };
+	if ((rc = sp_params_scan_each(&p, end, SP_PARAM_HEADER, &via->params, err, R_PARAMS,
+				      via_param, &st)))
 		return rc;
-	if ((rc = sp__expect_end(p, end, err, R_PARM)))
-		return rc;
-	return via_params(via, err);
+	return sp__expect_end(p, end, err, R_PARM);
 }

@@ -93,6 +93,15 @@ bool sp_ipv6_valid(struct sp_str s)
 	return compressed ? groups <= 7 : groups == 8;
 }
 
+/* Character classes of hostname (RFC 3261 §25.1): 0 ends the host. */
+enum { HC_ALPHA = 1, HC_DIGIT = 2, HC_DASH = 4, HC_DOT = 8 };
+static const uint8_t host_class[256] = {
+	['-'] = HC_DASH, ['.'] = HC_DOT,
+	['0' ... '9'] = HC_DIGIT,
+	['A' ... 'Z'] = HC_ALPHA,
+	['a' ... 'z'] = HC_ALPHA,
+};
+
 int sp_hostport_scan(const char **pp, const char *end, struct sp_hostport *hp,
 		     struct sp_parse_error *err)
 {
@@ -109,35 +118,34 @@ int sp_hostport_scan(const char **pp, const char *end, struct sp_hostport *hp,
 	} else {
 		/* One pass: collect the facts hostname needs (labels non-empty,
 		 * no '-' at either end, toplabel starts with a letter) while
-		 * finding the end; all digits and dots means IPv4address. */
-		const char *h = p, *label = p, *top = p;
-		bool numeric = true, labels_ok = true;
+		 * finding the end; all digits and dots means IPv4address. A
+		 * bad neighbour pair (".." ".-" "-." or a leading '.'/'-') is
+		 * caught by looking at the previous class only. */
+		const char *h = p, *top = p;
+		unsigned seen = 0, prev = HC_DOT; /* as if a '.' preceded the host */
+		bool labels_ok = true;
 		for (; p < end; p++) {
-			unsigned char c = (unsigned char)*p;
-			if (!sp_is(c, SP_C_HOST))
+			unsigned cls = host_class[(unsigned char)*p];
+			if (!cls)
 				break;
-			if (c == '.') {
-				if (p == label || p[-1] == '-')
-					labels_ok = false;
-				label = p + 1;
-			} else {
-				if (p == label) {
-					top = p;
-					if (c == '-')
-						labels_ok = false;
-				}
-				if (!sp_is(c, SP_C_DIGIT))
-					numeric = false;
+			if (prev == HC_DOT) {
+				top = p;
+				labels_ok &= !(cls & (HC_DOT | HC_DASH));
+			} else if (prev == HC_DASH) {
+				labels_ok &= cls != HC_DOT;
 			}
+			seen |= cls;
+			prev = cls;
 		}
+		bool numeric = !(seen & (HC_ALPHA | HC_DASH));
 		hp->host = sp_str_span(h, p);
 		if (numeric) {
 			if (!sp_ipv4_valid(hp->host))
 				return sp_parse_fail(err, h, "IPv4address");
 			hp->kind = SP_HOST_IPV4;
 		} else {
-			/* label == p: ended on '.', the trailing dot of an FQDN. */
-			if (!labels_ok || (label != p && p[-1] == '-') ||
+			/* A trailing '.' (FQDN) leaves top on the label before. */
+			if (!labels_ok || prev == HC_DASH ||
 			    !sp_is((unsigned char)*top, SP_C_ALPHA))
 				return sp_parse_fail(err, h, "hostname");
 			hp->kind = SP_HOST_NAME;

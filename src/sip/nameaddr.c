@@ -65,6 +65,16 @@ static int addr_spec_end(const char *p, const char *end, const char **out,
 	return 0;
 }
 
+/* The first "tag" parameter (RFC 3261 §19.3), picked during the scan. */
+static int pick_tag(void *arg, const struct sp_param *prm, struct sp_parse_error *err)
+{
+	struct sp_str *tag = arg;
+	(void)err;
+	if (!tag->p && prm->name.len == 3 && sp_str_caseeq_c(prm->name, "tag"))
+		*tag = prm->value;
+	return 0;
+}
+
 int sp_nameaddr_parse(struct sp_nameaddr *na, struct sp_str value, unsigned flags,
 		      struct sp_parse_error *err)
 {
@@ -118,14 +128,14 @@ int sp_nameaddr_parse(struct sp_nameaddr *na, struct sp_str value, unsigned flag
 	}
 
 	/* *( SEMI generic-param ) with LWS allowed around ';' and '='. */
-	rc = sp_params_scan(&p, end, SP_PARAM_HEADER, &na->params, err, "header parameter");
+	na->tag = SP_STR_NULL;
+	rc = sp_params_scan_each(&p, end, SP_PARAM_HEADER, &na->params, err, "header parameter",
+				 pick_tag, &na->tag);
 	if (rc)
 		return rc;
 	p = sp_skip_lws(p, end);
 	if (p != end)
 		return sp_parse_fail(err, p, na->angle ? "name-addr" : "addr-spec");
-	if (!sp_param_find(na->params, "tag", &na->tag))
-		na->tag = SP_STR_NULL;
 	return 0;
 }
 

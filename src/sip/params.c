@@ -93,10 +93,12 @@ static int gen_value(const char **pp, const char *end, struct sp_parse_error *er
 	return 0;
 }
 
-int sp_params_scan(const char **pp, const char *end, enum sp_param_syntax syntax,
-		   struct sp_str *raw, struct sp_parse_error *err, const char *rule)
+int sp_params_scan_each(const char **pp, const char *end, enum sp_param_syntax syntax,
+			struct sp_str *raw, struct sp_parse_error *err, const char *rule,
+			sp_param_cb each, void *arg)
 {
 	const char *p = *pp, *start = NULL;
+	struct sp_param prm;
 	int rc;
 	for (;;) {
 		const char *q = syntax == SP_PARAM_HEADER ? sp_skip_lws(p, end) : p;
@@ -106,29 +108,45 @@ int sp_params_scan(const char **pp, const char *end, enum sp_param_syntax syntax
 			start = q;
 		q++;
 		if (syntax == SP_PARAM_URI) {
+			prm.name.p = q;
 			if (!paramchars(&q, end, err, rule, &rc))
 				return rc ? rc : sp_parse_fail(err, q, rule);
+			prm.name.len = (size_t)(q - prm.name.p);
+			prm.value = SP_STR_NULL;
 			if (q < end && *q == '=') {
-				q++;
+				prm.value.p = ++q;
 				if (!paramchars(&q, end, err, rule, &rc))
 					return rc ? rc : sp_parse_fail(err, q, rule);
+				prm.value.len = (size_t)(q - prm.value.p);
 			}
 		} else {
 			q = sp_skip_lws(q, end);
-			if (!sp_token_scan(&q, end))
+			prm.name.p = q;
+			if (!(prm.name.len = sp_token_scan(&q, end)))
 				return sp_parse_fail(err, q, rule);
+			prm.value = SP_STR_NULL;
 			const char *e = sp_skip_lws(q, end);
 			if (e < end && *e == '=') {
 				q = sp_skip_lws(e + 1, end);
+				prm.value.p = q;
 				if ((rc = gen_value(&q, end, err, rule)) != 0)
 					return rc;
+				prm.value.len = (size_t)(q - prm.value.p);
 			}
 		}
+		if (each && (rc = each(arg, &prm, err)) != 0)
+			return rc;
 		p = q;
 	}
 	*raw = start ? sp_str_span(start, p) : (struct sp_str){ p, 0 };
 	*pp = p;
 	return 0;
+}
+
+int sp_params_scan(const char **pp, const char *end, enum sp_param_syntax syntax,
+		   struct sp_str *raw, struct sp_parse_error *err, const char *rule)
+{
+	return sp_params_scan_each(pp, end, syntax, raw, err, rule, NULL, NULL);
 }
 
 static bool is_param_stop(char c)

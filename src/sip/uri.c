@@ -176,47 +176,52 @@ static bool maddr_valid(struct sp_str s)
 	return s.len && sp_hostport_scan(&p, end, &hp, NULL) == 0 && p == end && !hp.has_port;
 }
 
-/* RFC 3261 §19.1.1: picks transport, user, method, maddr, ttl and lr out of
- * a scanned uri-parameters list (first occurrence wins) and checks the
- * values their rules constrain (transport-param, user-param, method-param
- * are tokens, ttl-param 0-255, maddr-param a host). */
-static int pick_params(struct sp_uri *uri, struct sp_parse_error *err)
+struct uri_scan {
+	struct sp_uri *uri;
+	unsigned n;
+};
+
+/* RFC 3261 §19.1.1: picks transport, user, method, maddr, ttl and lr as
+ * sp_params_scan_each validates the uri-parameters (first occurrence wins)
+ * and checks the values their rules constrain (transport-param,
+ * user-param, method-param are tokens, ttl-param 0-255, maddr-param a
+ * host). */
+
+static int pick_param(void *arg, const struct sp_param *prm, struct sp_parse_error *err)
 {
-	struct sp_str rest = uri->params;
-	struct sp_param prm;
-	unsigned n = 0;
-	while (sp_param_next(&rest, &prm)) {
-		struct sp_str *slot = NULL;
-		bool ok = true;
-		if (++n > MAX_PARAMS)
-			return sp_parse_fail(err, prm.name.p, "uri-parameters (too many)");
-		if (name_is(prm.name, "lr")) {
-			uri->lr = true; /* "lr=on" of old stacks counts too */
-			continue;
-		} else if (name_is(prm.name, "transport")) {
-			slot = &uri->transport;
-			ok = is_token(prm.value);
-		} else if (name_is(prm.name, "user")) {
-			slot = &uri->user_param;
-			ok = is_token(prm.value);
-		} else if (name_is(prm.name, "method")) {
-			slot = &uri->method;
-			ok = is_token(prm.value);
-		} else if (name_is(prm.name, "maddr")) {
-			slot = &uri->maddr;
-			ok = maddr_valid(prm.value);
-		} else if (name_is(prm.name, "ttl")) {
-			slot = &uri->ttl;
-			ok = ttl_valid(prm.value);
-		}
-		if (!slot)
-			continue;
-		if (!ok) /* also a well-known name written without a value */
-			return sp_parse_fail(err, prm.value.p ? prm.value.p : prm.name.p,
-					     "uri-parameter value");
-		if (!slot->p)
-			*slot = prm.value;
+	struct uri_scan *st = arg;
+	struct sp_uri *uri = st->uri;
+	struct sp_str *slot = NULL;
+	bool ok = true;
+
+	if (++st->n > MAX_PARAMS)
+		return sp_parse_fail(err, prm->name.p, "uri-parameters (too many)");
+	if (name_is(prm->name, "lr")) {
+		uri->lr = true; /* "lr=on" of old stacks counts too */
+		return 0;
+	} else if (name_is(prm->name, "transport")) {
+		slot = &uri->transport;
+		ok = is_token(prm->value);
+	} else if (name_is(prm->name, "user")) {
+		slot = &uri->user_param;
+		ok = is_token(prm->value);
+	} else if (name_is(prm->name, "method")) {
+		slot = &uri->method;
+		ok = is_token(prm->value);
+	} else if (name_is(prm->name, "maddr")) {
+		slot = &uri->maddr;
+		ok = maddr_valid(prm->value);
+	} else if (name_is(prm->name, "ttl")) {
+		slot = &uri->ttl;
+		ok = ttl_valid(prm->value);
 	}
+	if (!slot)
+		return 0;
+	if (!ok) /* also a well-known name written without a value */
+		return sp_parse_fail(err, prm->value.p ? prm->value.p : prm->name.p,
+				     "uri-parameter value");
+	if (!slot->p)
+		*slot = prm->value;
 	return 0;
 }
 
@@ -290,7 +295,9 @@ static int parse_sip(struct sp_uri *uri, const char *p, const char *end, unsigne
 	/* RFC 5118 §4.2-§4.4: IPv6 only in brackets, port outside them. */
 	if ((rc = sp_hostport_scan(&p, end, &uri->hp, err)) != 0)
 		return rc;
-	rc = sp_params_scan(&p, end, SP_PARAM_URI, &uri->params, err, "uri-parameters");
+	struct uri_scan st = { .uri = uri };
+	rc = sp_params_scan_each(&p, end, SP_PARAM_URI, &uri->params, err, "uri-parameters",
+				 pick_param, &st);
 	if (rc)
 		return rc;
 	if (p < end && *p == '?') {
@@ -304,7 +311,7 @@ static int parse_sip(struct sp_uri *uri, const char *p, const char *end, unsigne
 	}
 	if (p != end)
 		return sp_parse_fail(err, p, "SIP-URI");
-	return pick_params(uri, err);
+	return 0;
 }
 
 /* ---- tel (RFC 3966 §3) ------------------------------------------------------------ */

@@ -367,7 +367,9 @@ static void test_bad_trailer(void **state)
 	bad_via("SIP/2.0/UDP host, SIP/2.0/UDP h2", 16, "Via: via-parm");
 	bad_via("SIP/2.0/UDP host host2", 17, "Via: via-parm");
 	bad_via("SIP/2.0/UDP host_x", 16, "Via: via-parm");
-	bad_via("SIP/2.0/UDP host;branch=\"z9hG4bK\" x", 34, "Via: via-parm");
+	/* Two faults: the first offending byte (the quoted branch) wins. */
+	bad_via("SIP/2.0/UDP host;branch=\"z9hG4bK\" x", 24, "Via: via-branch");
+	bad_via("SIP/2.0/UDP host;ext=\"quoted\" x", 30, "Via: via-parm");
 	/* a NUL byte is never a terminator, and never valid here */
 	bad_via_n("SIP/2.0/UDP host;branch=a\0b", 27, 25, "Via: via-parm");
 	bad_via_n("SIP/2.0/UDP h\0st", 16, 13, "Via: via-parm");
