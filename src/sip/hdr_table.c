@@ -129,6 +129,27 @@ __attribute__((constructor)) static void hdr_table_init(void)
 	}
 }
 
+/* Registry names hold only letters and '-': OR-ing 0x20 into each input
+ * byte folds letters and maps no other token character onto a letter or
+ * '-', so a case-insensitive compare is an OR and a compare, eight bytes at
+ * a time. want is zero-padded to 24 bytes. */
+static bool name_eq_folded(struct sp_str name, const char *want)
+{
+	const uint64_t fold = 0x2020202020202020ull;
+	size_t k = 0;
+	for (; k + 8 <= name.len; k += 8) {
+		uint64_t a, b;
+		memcpy(&a, name.p + k, 8);
+		memcpy(&b, want + k, 8);
+		if ((a | fold) != b)
+			return false;
+	}
+	for (; k < name.len; k++)
+		if ((char)(name.p[k] | 0x20) != want[k])
+			return false;
+	return true;
+}
+
 enum sp_hdr_id sp_hdr_lookup(struct sp_str name)
 {
 	if (name.len == 0)
@@ -142,13 +163,7 @@ enum sp_hdr_id sp_hdr_lookup(struct sp_str name)
 		unsigned id = hash_slots[slot];
 		if (name_len[id] != name.len)
 			continue;
-		/* Names hold only letters and '-': OR-ing 0x20 folds letters
-		 * and maps nothing else that a token can hold onto them. */
-		const char *want = name_lower[id];
-		size_t k = 0;
-		while (k < name.len && (char)(name.p[k] | 0x20) == want[k])
-			k++;
-		if (k == name.len)
+		if (name_eq_folded(name, name_lower[id]))
 			return (enum sp_hdr_id)id;
 	}
 	return SP_HDR_OTHER;
