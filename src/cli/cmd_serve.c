@@ -36,9 +36,9 @@ static void usage(FILE *out)
 		"\n"
 		"  --config FILE       YAML configuration (default: built-in defaults)\n"
 		"  --listen ADDR       [transport:]host:port to listen on; repeatable\n"
-		"                      (default: udp:0.0.0.0:5060 and tcp:0.0.0.0:5060)\n"
+		"                      (default: UDP and TCP on 0.0.0.0:5060 and [::]:5060)\n"
 		"  --workers N         worker threads (default: one per online CPU)\n"
-		"  --data DIR          data directory of the embedded store (default: ./siphon-data)\n"
+		"  --data DIR          data directory of the embedded store (default: ./var)\n"
 		"  --log-level LEVEL   error, warn, info or debug (default: info)\n"
 		"  --print-config      print the effective configuration and exit\n"
 		"  -h, --help          this text\n");
@@ -99,7 +99,7 @@ int sp_cmd_serve(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct serve_config c = {
-		.data_dir = "./siphon-data",
+		.data_dir = "./var",
 		.log_level = SP_LOG_INFO,
 	};
 	bool print_only = false;
@@ -168,8 +168,11 @@ int sp_cmd_serve(int argc, char **argv)
 		fclose(fp);
 	}
 	if (c.nlisten == 0) {
+		/* Issue 3 defaults: UDP and TCP on every IPv4 and IPv6 address. */
 		c.listen[c.nlisten++] = "udp:0.0.0.0:5060";
 		c.listen[c.nlisten++] = "tcp:0.0.0.0:5060";
+		c.listen[c.nlisten++] = "udp:[::]:5060";
+		c.listen[c.nlisten++] = "tcp:[::]:5060";
 	}
 	print_config(&c);
 	if (!print_only)
