@@ -19,12 +19,14 @@
 
 #define ARENA_LIMIT (256u * 1024u)
 
+
 struct parser {
 	struct sp_msg *msg;
 	const char *p, *end;
 	uint16_t cap_hdrs, cap_lines;
 	uint16_t last[SP_HDR__COUNT]; /* last value per id, to chain `next` */
 	struct sp_parse_error perr;
+	unsigned seen; /* eager headers met so far (eager_bit) */
 	bool version_mismatch;
 	const char *version_at;
 };
@@ -33,6 +35,8 @@ struct parser {
 static int fail(struct parser *ps, const char *at, const char *rule, uint16_t status)
 {
 	struct sp_msg *msg = ps->msg;
+	if (msg->error.rule)
+		return -EBADMSG; /* the first error is the one reported */
 	msg->error.offset = (size_t)(at - msg->buf);
 	msg->error.rule = rule;
 	msg->error.status = status;
@@ -215,58 +219,86 @@ static int split_list(struct parser *ps, enum sp_hdr_id id, struct sp_str name,
 	return add_value(ps, id, name, v);
 }
 
-/* Decodes the headers every element needs, as soon as they are seen. Only
- * the first of each counts; a repeat is reported by sp_msg_check, except a
- * second Content-Length, which makes framing ambiguous (RFC 4475 mcl01). */
-static int parse_eager(struct parser *ps, enum sp_hdr_id id, const struct sp_hdr *h)
+/* A distinct bit for each eagerly decoded header, 0 for the others. */
+static unsigned eager_bit(enum sp_hdr_id id)
 {
-	struct sp_msg *msg = ps->msg;
-	uint32_t n;
 	switch (id) {
 	case SP_HDR_VIA:
-		if (msg->has_via)
-			return 0;
-		msg->has_via = true;
-		return sp_via_parse(&msg->via1, h->value, &ps->perr) ? fail_sub(ps) : 0;
+		return 1u << 0;
 	case SP_HDR_CSEQ:
-		if (msg->has_cseq)
-			return 0;
-		msg->has_cseq = true;
-		return sp_cseq_parse(&msg->cseq, h->value, &ps->perr) ? fail_sub(ps) : 0;
+		return 1u << 1;
 	case SP_HDR_CALL_ID:
-		if (msg->has_call_id)
-			return 0;
-		msg->has_call_id = true;
-		msg->call_id = h->value;
-		return sp_callid_parse(h->value, &ps->perr) ? fail_sub(ps) : 0;
+		return 1u << 2;
 	case SP_HDR_FROM:
-		if (msg->has_from)
-			return 0;
-		msg->has_from = true;
-		return sp_nameaddr_parse(&msg->from, h->value, 0, &ps->perr) ? fail_sub(ps) : 0;
+		return 1u << 3;
 	case SP_HDR_TO:
-		if (msg->has_to)
-			return 0;
-		msg->has_to = true;
-		return sp_nameaddr_parse(&msg->to, h->value, 0, &ps->perr) ? fail_sub(ps) : 0;
+		return 1u << 4;
 	case SP_HDR_MAX_FORWARDS:
-		if (msg->max_forwards >= 0)
-			return 0;
-		/* RFC 3261 §20.22: 0-255. */
-		if (sp_uint_parse(h->value, 255, &n, &ps->perr, "Max-Forwards"))
-			return fail_sub(ps);
-		msg->max_forwards = (int)n;
-		return 0;
+		return 1u << 5;
 	case SP_HDR_CONTENT_LENGTH:
-		if (msg->content_length >= 0)
-			return fail(ps, h->name.p, "Content-Length: repeated", 400);
-		if (sp_uint_parse(h->value, UINT32_MAX, &n, &ps->perr, "Content-Length"))
-			return fail_sub(ps);
-		msg->content_length = n;
-		return 0;
+		return 1u << 6;
 	default:
 		return 0;
 	}
+}
+
+/* Decodes the headers every element needs, as soon as they are seen. Only
+ * the first of each counts; a repeat is reported by sp_msg_check, except a
+ * second Content-Length, which makes framing ambiguous (RFC 4475 mcl01).
+ * has_* is set only when the value decoded, so after a failed parse a
+ * server can tell which fields it may use to answer. */
+static int parse_eager(struct parser *ps, enum sp_hdr_id id, const struct sp_hdr *h)
+{
+	struct sp_msg *msg = ps->msg;
+	struct sp_parse_error *e = &ps->perr;
+	uint32_t n;
+	int rc = 0;
+
+	unsigned bit = eager_bit(id);
+	if (!bit)
+		return 0;
+	if (ps->seen & bit) {
+		if (id == SP_HDR_CONTENT_LENGTH)
+			return fail(ps, h->name.p, "Content-Length: repeated", 400);
+		return 0;
+	}
+	ps->seen |= bit;
+	switch (id) {
+	case SP_HDR_VIA:
+		if (!(rc = sp_via_parse(&msg->via1, h->value, e)))
+			msg->has_via = true;
+		break;
+	case SP_HDR_CSEQ:
+		if (!(rc = sp_cseq_parse(&msg->cseq, h->value, e)))
+			msg->has_cseq = true;
+		break;
+	case SP_HDR_CALL_ID:
+		if (!(rc = sp_callid_parse(h->value, e))) {
+			msg->call_id = h->value;
+			msg->has_call_id = true;
+		}
+		break;
+	case SP_HDR_FROM:
+		if (!(rc = sp_nameaddr_parse(&msg->from, h->value, 0, e)))
+			msg->has_from = true;
+		break;
+	case SP_HDR_TO:
+		if (!(rc = sp_nameaddr_parse(&msg->to, h->value, 0, e)))
+			msg->has_to = true;
+		break;
+	case SP_HDR_MAX_FORWARDS:
+		/* RFC 3261 §20.22: 0-255. */
+		if (!(rc = sp_uint_parse(h->value, 255, &n, e, "Max-Forwards")))
+			msg->max_forwards = (int)n;
+		break;
+	case SP_HDR_CONTENT_LENGTH:
+		if (!(rc = sp_uint_parse(h->value, UINT32_MAX, &n, e, "Content-Length")))
+			msg->content_length = n;
+		break;
+	default:
+		break;
+	}
+	return rc ? fail_sub(ps) : 0;
 }
 
 /* One header field line: name HCOLON value, already cut at its CRLF (the
@@ -304,10 +336,10 @@ static int parse_header_line(struct parser *ps, struct sp_str line)
 		rc = split_list(ps, id, name, value, flags);
 	else
 		rc = add_value(ps, id, name, value);
+	l = &msg->lines[msg->nlines - 1]; /* the table may have moved */
+	l->count = (uint16_t)(msg->nhdrs - l->first);
 	if (rc)
 		return rc;
-	l = &msg->lines[msg->nlines - 1];
-	l->count = (uint16_t)(msg->nhdrs - l->first);
 	if (l->count && id != SP_HDR_OTHER)
 		return parse_eager(ps, id, &msg->hdrs[l->first]);
 	return 0;
@@ -404,10 +436,15 @@ int sp_msg_parse(struct sp_msg *msg, const char *buf, size_t len)
 		eol = line_end(&ps, ps.p, &next, true);
 		if (!eol)
 			return -EBADMSG;
-		if ((rc = parse_header_line(&ps, sp_str_span(ps.p, eol))) != 0)
+		/* A bad header line does not stop the walk: the lines after it
+		 * may still give a server what it needs to answer 400. */
+		rc = parse_header_line(&ps, sp_str_span(ps.p, eol));
+		if (rc == -ENOMEM)
 			return rc;
 		ps.p = next;
 	}
+	if (msg->error.rule)
+		return -EBADMSG;
 
 	/* RFC 3261 §18.3: the body is Content-Length octets; over a datagram a
 	 * missing Content-Length means the rest, and extra octets are dropped. */

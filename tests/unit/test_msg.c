@@ -278,6 +278,36 @@ static void test_bounds(void **state)
 	free(s);
 }
 
+/* After a bad header line the parse goes on, so a server can answer 400
+ * with the Via, From, To, Call-ID and CSeq that did decode. */
+static void test_error_recovery(void **state)
+{
+	(void)state;
+	struct sp_msg m;
+	const char *s = "INVITE sip:bob@biloxi.com SIP/2.0\r\n"
+			"Max-Forwards: 300\r\n" HDRS "Content-Length: 0\r\n\r\n";
+	assert_int_equal(parse(&m, s), -EBADMSG);
+	assert_int_equal(m.error.offset, 49);
+	assert_int_equal(m.error.status, 400);
+	assert_true(m.has_via && m.has_from && m.has_to && m.has_call_id && m.has_cseq);
+	assert_true(sp_str_eq(m.via1.branch, SP_STR("z9hG4bK776asdhds")));
+	assert_int_equal(m.cseq.seq, 314159);
+	assert_int_equal(sp_msg_hdr_count(&m, SP_HDR_VIA), 1);
+	sp_msg_free(&m);
+
+	/* A Via that does not decode leaves has_via false; the first error
+	 * is the one reported even when a later line is bad too. */
+	const char *t = "OPTIONS sip:a@b.c SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP bad host\r\n"
+			"Via: SIP/2.0/UDP good.example.com;branch=z9hG4bK2\r\n"
+			"CSeq: x OPTIONS\r\n\r\n";
+	assert_int_equal(parse(&m, t), -EBADMSG);
+	assert_int_equal(m.error.offset, 48);
+	assert_false(m.has_via);
+	assert_false(m.has_cseq);
+	sp_msg_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_datagram_body),
 		cmocka_unit_test(test_eager_errors),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_error_recovery),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
