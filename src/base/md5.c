@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "siphon/hash.h"
+#include "hash_int.h"
 
 static inline uint32_t rol32(uint32_t x, unsigned n)
 {
@@ -49,9 +50,10 @@ static const uint8_t S[4][4] = {
 	{ 6, 10, 15, 21 },
 };
 
-/* RFC 1321 §3.4: process one 16-word block. */
-static void md5_block(uint32_t h[4], const uint8_t *blk)
+/* RFC 1321 §3.4: process one 16-word block into the state h[4]. */
+static void md5_block(void *state, const uint8_t *blk)
 {
+	uint32_t *h = state;
 	uint32_t x[16];
 	for (int i = 0; i < 16; i++)
 		x[i] = load_le32(blk + 4 * i);
@@ -102,25 +104,7 @@ void sp_md5_init(struct sp_md5 *c)
 
 void sp_md5_update(struct sp_md5 *c, const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	size_t used = (size_t)(c->bytes & 63);
-	c->bytes += len;
-	if (used) {
-		size_t n = 64 - used;
-		if (len < n) {
-			if (len)
-				memcpy(c->buf + used, p, len);
-			return;
-		}
-		memcpy(c->buf + used, p, n);
-		md5_block(c->h, c->buf);
-		p += n;
-		len -= n;
-	}
-	for (; len >= 64; p += 64, len -= 64)
-		md5_block(c->h, p);
-	if (len)
-		memcpy(c->buf, p, len);
+	sp__hash_update(c->h, c->buf, 64, &c->bytes, data, len, md5_block);
 }
 
 void sp_md5_final(struct sp_md5 *c, uint8_t out[SP_MD5_LEN])
@@ -128,14 +112,7 @@ void sp_md5_final(struct sp_md5 *c, uint8_t out[SP_MD5_LEN])
 	/* RFC 1321 §3.1-§3.2: a 1 bit, zeros to 56 mod 64, then the bit
 	 * length as 64 bits, low-order word first. */
 	uint64_t bits = c->bytes << 3;
-	size_t used = (size_t)(c->bytes & 63);
-	c->buf[used++] = 0x80;
-	if (used > 56) {
-		memset(c->buf + used, 0, 64 - used);
-		md5_block(c->h, c->buf);
-		used = 0;
-	}
-	memset(c->buf + used, 0, 56 - used);
+	sp__hash_pad(c->h, c->buf, 64, 56, c->bytes, md5_block);
 	store_le32(c->buf + 56, (uint32_t)bits);
 	store_le32(c->buf + 60, (uint32_t)(bits >> 32));
 	md5_block(c->h, c->buf);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "siphon/hash.h"
+#include "hash_int.h"
 
 static inline uint32_t ror32(uint32_t x, unsigned n)
 {
@@ -60,9 +61,11 @@ static const uint32_t K256[64] = {
 	0xc67178f2,
 };
 
-/* FIPS 180-4 §6.2.2: message schedule and compression of one block. */
-static void sha256_block(uint32_t h[8], const uint8_t *blk)
+/* FIPS 180-4 §6.2.2: message schedule and compression of one block into
+ * the state h[8]. */
+static void sha256_block(void *state, const uint8_t *blk)
 {
+	uint32_t *h = state;
 	uint32_t w[64];
 	for (int t = 0; t < 16; t++)
 		w[t] = load_be32(blk + 4 * t);
@@ -110,38 +113,13 @@ void sp_sha256_init(struct sp_sha256 *c)
 
 void sp_sha256_update(struct sp_sha256 *c, const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	size_t used = (size_t)(c->bytes & 63);
-	c->bytes += len;
-	if (used) {
-		size_t n = 64 - used;
-		if (len < n) {
-			if (len)
-				memcpy(c->buf + used, p, len);
-			return;
-		}
-		memcpy(c->buf + used, p, n);
-		sha256_block(c->h, c->buf);
-		p += n;
-		len -= n;
-	}
-	for (; len >= 64; p += 64, len -= 64)
-		sha256_block(c->h, p);
-	if (len)
-		memcpy(c->buf, p, len);
+	sp__hash_update(c->h, c->buf, 64, &c->bytes, data, len, sha256_block);
 }
 
 void sp_sha256_final(struct sp_sha256 *c, uint8_t out[SP_SHA256_LEN])
 {
 	/* FIPS 180-4 §5.1.1: 1 bit, zeros to 448 mod 512, 64-bit length. */
-	size_t used = (size_t)(c->bytes & 63);
-	c->buf[used++] = 0x80;
-	if (used > 56) {
-		memset(c->buf + used, 0, 64 - used);
-		sha256_block(c->h, c->buf);
-		used = 0;
-	}
-	memset(c->buf + used, 0, 56 - used);
+	sp__hash_pad(c->h, c->buf, 64, 56, c->bytes, sha256_block);
 	store_be64(c->buf + 56, c->bytes << 3);
 	sha256_block(c->h, c->buf);
 	for (int i = 0; i < 8; i++)
@@ -182,9 +160,10 @@ static const uint64_t K512[80] = {
 	0x4cc5d4becb3e42b6, 0x597f299cfc657e2a, 0x5fcb6fab3ad6faec, 0x6c44198c4a475817,
 };
 
-/* FIPS 180-4 §6.4.2. */
-static void sha512_block(uint64_t h[8], const uint8_t *blk)
+/* FIPS 180-4 §6.4.2, into the state h[8]. */
+static void sha512_block(void *state, const uint8_t *blk)
 {
+	uint64_t *h = state;
 	uint64_t w[80];
 	for (int t = 0; t < 16; t++)
 		w[t] = load_be64(blk + 8 * t);
@@ -247,39 +226,14 @@ void sp_sha512_256_init(struct sp_sha512 *c)
 
 void sp_sha512_update(struct sp_sha512 *c, const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	size_t used = (size_t)(c->bytes & 127);
-	c->bytes += len;
-	if (used) {
-		size_t n = 128 - used;
-		if (len < n) {
-			if (len)
-				memcpy(c->buf + used, p, len);
-			return;
-		}
-		memcpy(c->buf + used, p, n);
-		sha512_block(c->h, c->buf);
-		p += n;
-		len -= n;
-	}
-	for (; len >= 128; p += 128, len -= 128)
-		sha512_block(c->h, p);
-	if (len)
-		memcpy(c->buf, p, len);
+	sp__hash_update(c->h, c->buf, 128, &c->bytes, data, len, sha512_block);
 }
 
 void sp_sha512_final(struct sp_sha512 *c, uint8_t *out)
 {
 	/* FIPS 180-4 §5.1.2: 1 bit, zeros to 896 mod 1024, 128-bit length
 	 * (the high 64 bits are the top bits of bytes * 8). */
-	size_t used = (size_t)(c->bytes & 127);
-	c->buf[used++] = 0x80;
-	if (used > 112) {
-		memset(c->buf + used, 0, 128 - used);
-		sha512_block(c->h, c->buf);
-		used = 0;
-	}
-	memset(c->buf + used, 0, 112 - used);
+	sp__hash_pad(c->h, c->buf, 128, 112, c->bytes, sha512_block);
 	store_be64(c->buf + 112, c->bytes >> 61);
 	store_be64(c->buf + 120, c->bytes << 3);
 	sha512_block(c->h, c->buf);

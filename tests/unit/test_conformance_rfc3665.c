@@ -45,127 +45,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "siphon/hash.h"
 #include "siphon/msg.h"
-#include "siphon/print.h"
 
-/* ---- helpers -------------------------------------------------------------- */
-
-static char *load(const char *rel, size_t *len)
-{
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s", SIPHON_VECTORS, rel);
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		print_error("cannot open %s\n", path);
-		return NULL;
-	}
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc(n > 0 ? (size_t)n : 1);
-	if (!buf || (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)) {
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static void slice_eq(struct sp_str s, const char *want, size_t n, const char *file, int line)
-{
-	if (s.len == n && (n == 0 || (s.p && memcmp(s.p, want, n) == 0)))
-		return;
-	print_error("slice \"%.*s\" (len %zu) != \"%.*s\" (len %zu)\n", (int)s.len, s.p ? s.p : "",
-		    s.len, (int)n, want, n);
-	_fail(file, line);
-}
-#define S_EQ(s, lit) slice_eq((s), (lit), sizeof(lit) - 1, __FILE__, __LINE__)
-#define S_SAME(a, b) slice_eq((b), (a).p, (a).len, __FILE__, __LINE__)
-
-/* First occurrence of needle in buf[len] (buffers are not NUL-terminated). */
-static const char *find(const char *buf, size_t len, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (size_t i = 0; i + n <= len; i++)
-		if (memcmp(buf + i, needle, n) == 0)
-			return buf + i;
-	return NULL;
-}
-
-static void sha256_hex(const char *buf, size_t len, char out[2 * SP_SHA256_LEN + 1])
-{
-	uint8_t dg[SP_SHA256_LEN];
-	sp_sha256(buf, len, dg);
-	for (size_t i = 0; i < sizeof(dg); i++)
-		snprintf(out + 2 * i, 3, "%02x", dg[i]);
-}
+#include "test_util.h"
 
 /* ---- checks shared by every message ---------------------------------------- */
-
-/* Two parses describe the same message. */
-static void same_message(const struct sp_msg *a, const struct sp_msg *b)
-{
-	assert_int_equal(a->request, b->request);
-	S_SAME(a->start_line, b->start_line);
-	S_SAME(a->method, b->method);
-	assert_int_equal(a->method_id, b->method_id);
-	S_SAME(a->ruri_raw, b->ruri_raw);
-	assert_int_equal(a->status, b->status);
-	S_SAME(a->reason, b->reason);
-	S_SAME(a->version, b->version);
-	assert_int_equal(a->nlines, b->nlines);
-	assert_int_equal(a->nhdrs, b->nhdrs);
-	for (unsigned i = 0; i < a->nhdrs; i++) {
-		assert_int_equal(a->hdrs[i].id, b->hdrs[i].id);
-		S_SAME(a->hdrs[i].name, b->hdrs[i].name);
-		S_SAME(a->hdrs[i].value, b->hdrs[i].value);
-	}
-	S_SAME(a->body, b->body);
-	assert_int_equal(a->content_length, b->content_length);
-}
-
-/* Faithful print and reparse. A message without Content-Length gets one
- * (its body length) just before the empty line. */
-static void roundtrip(const struct sp_msg *msg)
-{
-	size_t cap = msg->len + 64;
-	char *out = malloc(cap);
-	assert_non_null(out);
-	struct sp_wbuf w;
-	sp_wbuf_init(&w, out, cap);
-	assert_int_equal(sp_msg_print(msg, NULL, &w), 0);
-	const char *start = msg->start_line.p;
-	const char *end = msg->body.p + msg->body.len;
-	if (msg->content_length >= 0) {
-		assert_int_equal(w.len, (size_t)(end - start));
-		assert_memory_equal(out, start, w.len);
-	} else {
-		char cl[64];
-		int n = snprintf(cl, sizeof(cl), "Content-Length: %zu\r\n\r\n", msg->body.len);
-		size_t head = (size_t)(msg->header_end.p - start);
-		assert_int_equal(w.len, head + (size_t)n + msg->body.len);
-		assert_memory_equal(out, start, head);
-		assert_memory_equal(out + head, cl, (size_t)n);
-		assert_memory_equal(out + head + n, msg->body.p, msg->body.len);
-	}
-	struct sp_msg again;
-	assert_int_equal(sp_msg_parse(&again, out, w.len), 0);
-	assert_int_equal(again.consumed, w.len);
-	if (msg->content_length >= 0) {
-		same_message(msg, &again);
-	} else {
-		assert_int_equal(again.nhdrs, msg->nhdrs + 1);
-		assert_int_equal(again.content_length, (int64_t)msg->body.len);
-		for (unsigned i = 0; i < msg->nhdrs; i++)
-			S_SAME(msg->hdrs[i].value, again.hdrs[i].value);
-		S_SAME(msg->body, again.body);
-	}
-	sp_msg_free(&again);
-	free(out);
-}
 
 /* The last "-token" of the file name before ".sip": a method in lower
  * case ("invite") or a status code ("180"). */
@@ -187,7 +71,7 @@ static void check_name(const struct sp_msg *m, const char *path)
 		assert_true(m->reason.len > 0);
 	} else {
 		assert_true(m->request);
-		slice_eq(m->method, tok, n, __FILE__, __LINE__);
+		S_EQC(m->method, tok);
 		assert_int_not_equal(m->method_id, SP_METHOD_OTHER);
 		S_SAME(m->method, m->cseq.method);
 	}
@@ -266,26 +150,15 @@ static void check_fields(const struct sp_msg *m)
 #define MAX_ROWS 256
 
 struct row {
-	char file[160]; /* path under tests/vectors */
-	char sha256[65];
+	char file[160];	    /* path under tests/vectors */
+	const char *sha256; /* a cell of the index */
 	size_t bytes;
 };
 
+static struct tu_tsv flows;
 static struct row rows[MAX_ROWS];
 static unsigned nrows, n3665, n3261;
 static bool index_ok;
-
-static unsigned split_tabs(char *line, char **f, unsigned max)
-{
-	unsigned n = 0;
-	f[n++] = line;
-	for (char *p = line; *p && n < max; p++)
-		if (*p == '\t') {
-			*p = '\0';
-			f[n++] = p + 1;
-		}
-	return n;
-}
 
 /* INDEX-flows.tsv names files as rfc3665-all/... and rfc3261-sec24/...;
  * the project keeps them in rfc3665/ and rfc3261/. */
@@ -306,42 +179,24 @@ static bool map_path(const char *in, char *out, size_t cap)
 
 static bool read_index(void)
 {
-	size_t len;
-	char *buf = load("examples/INDEX-flows.tsv", &len);
-	if (!buf)
-		return false;
-	char *text = malloc(len + 1);
-	memcpy(text, buf, len);
-	text[len] = '\0';
-	free(buf);
-	bool header = true, ok = true;
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-		char *f[9];
-		unsigned n = split_tabs(line, f, 9);
-		if (header) {
-			/* file, source, section, label, description, src_line,
-			 * bytes, sha256, anomalies */
-			header = false;
-			if (n != 9 || strcmp(f[0], "file") || strcmp(f[6], "bytes") ||
-			    strcmp(f[7], "sha256"))
-				ok = false;
-			continue;
-		}
-		if (n != 9 || nrows == MAX_ROWS) {
-			ok = false;
-			continue;
-		}
+	static const char *const cols[] = {"file",  "source",	   "section",
+					   "label", "description", "src_line",
+					   "bytes", "sha256",	   "anomalies"};
+	bool ok = tu_tsv_load(&flows, "examples/INDEX-flows.tsv", cols, ARRAY_SIZE(cols));
+	for (unsigned i = 0; i < flows.nrow; i++) {
+		if (nrows == MAX_ROWS)
+			return false;
 		struct row *r = &rows[nrows];
-		if (!map_path(f[0], r->file, sizeof(r->file))) {
-			print_error("INDEX-flows.tsv: unexpected path %s\n", f[0]);
+		const char *file = tu_tsv_get(&flows, i, "file");
+		if (!map_path(file, r->file, sizeof(r->file))) {
+			print_error("INDEX-flows.tsv: unexpected path %s\n", file);
 			ok = false;
 			continue;
 		}
-		r->bytes = strtoul(f[6], NULL, 10);
-		snprintf(r->sha256, sizeof(r->sha256), "%s", f[7]);
+		r->bytes = strtoul(tu_tsv_get(&flows, i, "bytes"), NULL, 10);
+		r->sha256 = tu_tsv_get(&flows, i, "sha256");
 		nrows++;
 	}
-	free(text);
 	return ok;
 }
 
@@ -362,12 +217,7 @@ static void run_row(void **state)
 {
 	const struct row *r = *state;
 	size_t len;
-	char *buf = load(r->file, &len);
-	assert_non_null(buf);
-	assert_int_equal(len, r->bytes);
-	char hex[2 * SP_SHA256_LEN + 1];
-	sha256_hex(buf, len, hex);
-	assert_string_equal(hex, r->sha256);
+	char *buf = tu_load_verified(r->file, &len, r->bytes, r->sha256);
 
 	struct sp_msg msg;
 	int rc = sp_msg_parse(&msg, buf, len);
@@ -398,7 +248,7 @@ static void run_row(void **state)
 		assert_int_equal(msg.content_length, -1);
 		assert_int_equal(msg.body.len, 0);
 	}
-	roundtrip(&msg);
+	tu_msg_roundtrip(&msg);
 	sp_msg_free(&msg);
 	free(buf);
 }
@@ -421,7 +271,7 @@ static void busy_here_single_sp(void **state)
 					    "rfc3665/rfc3665-3.9-F10-486.sip"};
 	for (unsigned i = 0; i < 3; i++) {
 		size_t len;
-		char *buf = load(files[i], &len);
+		char *buf = tu_load(files[i], &len);
 		assert_non_null(buf);
 		assert_memory_equal(buf, "SIP/2.0  486 ", 13);
 		memmove(buf + 7, buf + 8, len - 8);
@@ -432,7 +282,7 @@ static void busy_here_single_sp(void **state)
 		assert_int_equal(msg.status, 486);
 		S_EQ(msg.reason, "Busy Here");
 		assert_int_equal(sp_msg_hdr_count(&msg, SP_HDR_VIA), 3 - i);
-		roundtrip(&msg);
+		tu_msg_roundtrip(&msg);
 		sp_msg_free(&msg);
 		free(buf);
 	}
@@ -446,7 +296,7 @@ static void f3_missing_comma(void **state)
 {
 	(void)state;
 	size_t len;
-	char *buf = load("rfc3665/rfc3665-2.1-F3-register.sip", &len);
+	char *buf = tu_load("rfc3665/rfc3665-2.1-F3-register.sip", &len);
 	assert_non_null(buf);
 	struct sp_msg msg;
 	assert_int_equal(sp_msg_parse(&msg, buf, len), 0);
@@ -466,14 +316,14 @@ static void f3_missing_comma(void **state)
 	assert_int_equal(a.response.len, 31);
 
 	assert_int_equal(sp_auth_parse(&a, h->value, SP_AUTH_STRICT, &err), -EBADMSG);
-	const char *nonce = find(h->value.p, h->value.len, "nonce=");
-	assert_non_null(nonce);
-	assert_ptr_equal(err.at, nonce);
+	long nonce = tu_find(h->value.p, h->value.len, "nonce=");
+	assert_true(nonce >= 0);
+	assert_ptr_equal(err.at, h->value.p + nonce);
 
 	/* The comma put back: strict then trips only on the 31 digits. */
-	const char *at = find(buf, len, "realm=\"atlanta.example.com\"\r\n");
-	assert_non_null(at);
-	size_t off = (size_t)(at - buf) + strlen("realm=\"atlanta.example.com\"");
+	long at = tu_find(buf, len, "realm=\"atlanta.example.com\"\r\n");
+	assert_true(at >= 0);
+	size_t off = (size_t)at + strlen("realm=\"atlanta.example.com\"");
 	char *fixed = malloc(len + 1);
 	memcpy(fixed, buf, off);
 	fixed[off] = ',';
@@ -485,7 +335,9 @@ static void f3_missing_comma(void **state)
 	assert_int_equal(sp_auth_parse(&a, h->value, 0, &err), 0);
 	S_EQ(a.nonce, "ea9c8e88df84f1cec4341ae6cbe5a359");
 	assert_int_equal(sp_auth_parse(&a, h->value, SP_AUTH_STRICT, &err), -EBADMSG);
-	assert_ptr_equal(err.at, find(h->value.p, h->value.len, "dfe56131"));
+	long resp = tu_find(h->value.p, h->value.len, "dfe56131");
+	assert_true(resp >= 0);
+	assert_ptr_equal(err.at, h->value.p + resp);
 	sp_msg_free(&m2);
 	free(fixed);
 	sp_msg_free(&msg);
@@ -497,30 +349,19 @@ static void f3_missing_comma(void **state)
 static void curated_examples(void **state)
 {
 	(void)state;
-	size_t len;
-	char *buf = load("examples/INDEX-curated.tsv", &len);
-	assert_non_null(buf);
-	char *text = malloc(len + 1);
-	memcpy(text, buf, len);
-	text[len] = '\0';
-	free(buf);
+	static const char *const cols[] = {"file", "copy_of", "description", "bytes", "sha256"};
+	struct tu_tsv t;
+	assert_true(tu_tsv_load(&t, "examples/INDEX-curated.tsv", cols, ARRAY_SIZE(cols)));
 	unsigned count = 0;
-	bool header = true;
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-		char *f[5];
-		if (header) {
-			header = false;
-			continue;
-		}
-		assert_int_equal(split_tabs(line, f, 5), 5);
+	for (unsigned i = 0; i < t.nrow; i++) {
 		char path[256], src[256];
-		snprintf(path, sizeof(path), "examples/%s", f[0]);
+		snprintf(path, sizeof(path), "examples/%s", tu_tsv_get(&t, i, "file"));
 		unsigned saved3665 = n3665, saved3261 = n3261;
-		assert_true(map_path(f[1], src, sizeof(src)));
+		assert_true(map_path(tu_tsv_get(&t, i, "copy_of"), src, sizeof(src)));
 		n3665 = saved3665;
 		n3261 = saved3261;
 		size_t a_len, b_len;
-		char *a = load(path, &a_len), *b = load(src, &b_len);
+		char *a = tu_load(path, &a_len), *b = tu_load(src, &b_len);
 		assert_non_null(a);
 		assert_non_null(b);
 		assert_int_equal(a_len, b_len);
@@ -528,14 +369,14 @@ static void curated_examples(void **state)
 		struct sp_msg msg;
 		assert_int_equal(sp_msg_parse(&msg, a, a_len), 0);
 		assert_int_equal(sp_msg_validate(&msg), 0);
-		roundtrip(&msg);
+		tu_msg_roundtrip(&msg);
 		sp_msg_free(&msg);
 		free(a);
 		free(b);
 		count++;
 	}
 	assert_int_equal(count, 23);
-	free(text);
+	tu_tsv_free(&t);
 }
 
 /* Folded Via: ";received=" on a continuation line belongs to the Via
@@ -544,7 +385,7 @@ static void folded_received(void **state)
 {
 	(void)state;
 	size_t len;
-	char *buf = load("rfc3665/rfc3665-2.5-F1-register.sip", &len);
+	char *buf = tu_load("rfc3665/rfc3665-2.5-F1-register.sip", &len);
 	assert_non_null(buf);
 	struct sp_msg msg;
 	assert_int_equal(sp_msg_parse(&msg, buf, len), 0);
@@ -580,5 +421,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest){"f3_missing_comma", f3_missing_comma, NULL, NULL, NULL};
 	tests[n++] = (struct CMUnitTest){"curated_examples", curated_examples, NULL, NULL, NULL};
 	tests[n++] = (struct CMUnitTest){"folded_received", folded_received, NULL, NULL, NULL};
-	return _cmocka_run_group_tests("rfc3665", tests, n, NULL, NULL);
+	int failed = _cmocka_run_group_tests("rfc3665", tests, n, NULL, NULL);
+	tu_tsv_free(&flows);
+	return failed;
 }

@@ -30,91 +30,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "siphon/hash.h"
 #include "siphon/msg.h"
-#include "siphon/print.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "test_util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* Reads SIPHON_VECTORS/rel into an exact-size heap buffer (so ASan sees any
- * read past the end). Returns NULL if the file cannot be read. */
-static char *load(const char *rel, size_t *len)
-{
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s", SIPHON_VECTORS, rel);
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		print_error("cannot open %s\n", path);
-		return NULL;
-	}
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc(n > 0 ? (size_t)n : 1);
-	if (!buf || (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)) {
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static void slice_eq(struct sp_str s, const char *want, size_t n, const char *file, int line)
-{
-	if (s.len == n && (n == 0 || (s.p && memcmp(s.p, want, n) == 0)))
-		return;
-	print_error("slice \"%.*s\" (len %zu, %s) != \"%.*s\" (len %zu)\n", (int)s.len,
-		    s.p ? s.p : "", s.len, s.p ? "present" : "absent", (int)n, want, n);
-	_fail(file, line);
-}
-
-/* Byte-exact comparison of a slice with a literal (NUL bytes allowed). */
-#define S_EQ(s, lit) slice_eq((s), (lit), sizeof(lit) - 1, __FILE__, __LINE__)
-/* Comparison with a C string (built at run time). */
-#define S_EQC(s, cstr) slice_eq((s), (cstr), strlen(cstr), __FILE__, __LINE__)
-/* The slice is absent (p == NULL), as opposed to present and empty. */
-#define S_ABSENT(s) assert_null((s).p)
-
-/* n-th (0-based) value of a known header, or NULL. */
-static const struct sp_hdr *hdr_n(const struct sp_msg *m, enum sp_hdr_id id, unsigned n)
-{
-	const struct sp_hdr *h = sp_msg_hdr(m, id);
-	while (h && n--)
-		h = sp_msg_hdr_next(m, h);
-	return h;
-}
-
-/* Decodes the n-th value of header id, failing the test if it is missing
- * or does not parse. */
-static union sp_hdr_parsed decode(const struct sp_msg *m, enum sp_hdr_id id, unsigned n,
-				  const char *file, int line)
-{
-	union sp_hdr_parsed out;
-	struct sp_parse_error err = {0};
-	const struct sp_hdr *h = hdr_n(m, id, n);
-	memset(&out, 0, sizeof(out));
-	if (!h) {
-		print_error("header %s value #%u missing\n", sp_hdr_info(id)->name, n);
-		_fail(file, line);
-	}
-	if (sp_hdr_parse_value(id, h->value, &out, &err) != 0) {
-		print_error("header %s value #%u \"%.*s\" rejected: %s\n", sp_hdr_info(id)->name, n,
-			    (int)h->value.len, h->value.p, err.rule ? err.rule : "?");
-		_fail(file, line);
-	}
-	return out;
-}
-#define NA(m, id, n) (decode((m), (id), (n), __FILE__, __LINE__).nameaddr)
-#define VIA(m, n)    (decode((m), SP_HDR_VIA, (n), __FILE__, __LINE__).via)
-
-static struct sp_str cstr(const char *s)
-{
-	return sp_str_c(s);
-}
+#define NA(m, id, n) (tu_hdr_decode((m), (id), (n), __FILE__, __LINE__).nameaddr)
+#define VIA(m, n)    (tu_hdr_decode((m), SP_HDR_VIA, (n), __FILE__, __LINE__).via)
 
 /* The unescaped form of s must be exactly want[n] (NUL bytes allowed). */
 static void unescaped_eq(struct sp_str s, const char *want, size_t n, const char *file, int line)
@@ -140,85 +63,6 @@ static const char *rep(const char *pre, const char *unit, int n, const char *pos
 		len += (size_t)snprintf(b + len, sizeof(buf[0]) - len, "%s", unit);
 	snprintf(b + len, sizeof(buf[0]) - len, "%s", post);
 	return b;
-}
-
-/* Offset of the first occurrence of needle in buf[len], or -1. */
-static long find(const char *buf, size_t len, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (size_t i = 0; i + n <= len; i++)
-		if (memcmp(buf + i, needle, n) == 0)
-			return (long)i;
-	return -1;
-}
-
-/* ---- round trip ---------------------------------------------------------- */
-
-/* Two parses of (possibly different) buffers describe the same message. */
-static void same_message(const struct sp_msg *a, const struct sp_msg *b)
-{
-	assert_int_equal(a->request, b->request);
-	slice_eq(b->start_line, a->start_line.p, a->start_line.len, __FILE__, __LINE__);
-	slice_eq(b->method, a->method.p, a->method.len, __FILE__, __LINE__);
-	assert_int_equal(a->method_id, b->method_id);
-	slice_eq(b->ruri_raw, a->ruri_raw.p, a->ruri_raw.len, __FILE__, __LINE__);
-	assert_int_equal(a->status, b->status);
-	slice_eq(b->reason, a->reason.p, a->reason.len, __FILE__, __LINE__);
-	assert_int_equal(a->nlines, b->nlines);
-	assert_int_equal(a->nhdrs, b->nhdrs);
-	for (unsigned i = 0; i < a->nhdrs; i++) {
-		assert_int_equal(a->hdrs[i].id, b->hdrs[i].id);
-		slice_eq(b->hdrs[i].name, a->hdrs[i].name.p, a->hdrs[i].name.len, __FILE__,
-			 __LINE__);
-		slice_eq(b->hdrs[i].value, a->hdrs[i].value.p, a->hdrs[i].value.len, __FILE__,
-			 __LINE__);
-	}
-	slice_eq(b->body, a->body.p, a->body.len, __FILE__, __LINE__);
-}
-
-/* sp_msg_print(msg, NULL) reproduces the message's octets (start line to
- * end of body; octets after the body are dropped, RFC 3261 §18.3). A message
- * without Content-Length gets one, set to its body length, just before the
- * empty line. The print reparses (and revalidates) to the same message. */
-static void roundtrip(const struct sp_msg *msg)
-{
-	size_t cap = msg->len + 64;
-	char *out = malloc(cap);
-	assert_non_null(out);
-	struct sp_wbuf w;
-	sp_wbuf_init(&w, out, cap);
-	assert_int_equal(sp_msg_print(msg, NULL, &w), 0);
-
-	const char *start = msg->start_line.p;
-	const char *end = msg->body.p + msg->body.len;
-	if (msg->content_length >= 0) {
-		assert_int_equal(w.len, (size_t)(end - start));
-		assert_memory_equal(out, start, w.len);
-	} else {
-		char cl[64];
-		int n = snprintf(cl, sizeof(cl), "Content-Length: %zu\r\n", msg->body.len);
-		size_t head = (size_t)(msg->header_end.p - start);
-		assert_int_equal(w.len, head + (size_t)n + 2 + msg->body.len);
-		assert_memory_equal(out, start, head);
-		assert_memory_equal(out + head, cl, (size_t)n);
-		assert_memory_equal(out + head + n, "\r\n", 2);
-		assert_memory_equal(out + head + n + 2, msg->body.p, msg->body.len);
-	}
-
-	struct sp_msg again;
-	assert_int_equal(sp_msg_parse(&again, out, w.len), 0);
-	assert_int_equal(sp_msg_validate(&again), 0);
-	assert_int_equal(again.consumed, w.len);
-	if (msg->content_length >= 0) {
-		same_message(msg, &again);
-	} else {
-		/* Same message plus the added Content-Length value. */
-		assert_int_equal(again.nhdrs, msg->nhdrs + 1);
-		assert_int_equal(again.content_length, (int64_t)msg->body.len);
-		slice_eq(again.body, msg->body.p, msg->body.len, __FILE__, __LINE__);
-	}
-	sp_msg_free(&again);
-	free(out);
 }
 
 /* ---- per-message checks: RFC 4475 §3.1.1 (valid) ------------------------- */
@@ -284,10 +128,10 @@ static void check_wsinv(const struct sp_msg *m)
 	assert_int_equal(v3.transport, SP_TP_UDP);
 	S_EQ(v3.sent_by.host, "192.168.255.111");
 	S_EQ(v3.branch, "z9hG4bK30239");
-	const struct sp_hdr *h2 = hdr_n(m, SP_HDR_VIA, 1);
+	const struct sp_hdr *h2 = tu_hdr_n(m, SP_HDR_VIA, 1);
 	S_EQ(h2->name, "v");
 	assert_int_equal(m->lines[h2->line].count, 2);
-	assert_int_equal(hdr_n(m, SP_HDR_VIA, 2)->line, h2->line);
+	assert_int_equal(tu_hdr_n(m, SP_HDR_VIA, 2)->line, h2->line);
 
 	/* 's :' — Subject present with an empty value. */
 	const struct sp_hdr *subj = sp_msg_hdr(m, SP_HDR_SUBJECT);
@@ -308,7 +152,7 @@ static void check_wsinv(const struct sp_msg *m)
 	S_EQ(m->lines[uu->line].raw, "UnknownHeaderWithUnusualValue: ;;,,;;,;");
 	assert_null(sp_msg_hdr_next(m, uu));
 
-	union sp_hdr_parsed ct = decode(m, SP_HDR_CONTENT_TYPE, 0, __FILE__, __LINE__);
+	union sp_hdr_parsed ct = tu_hdr_decode(m, SP_HDR_CONTENT_TYPE, 0, __FILE__, __LINE__);
 	S_EQ(ct.media.type, "application");
 	S_EQ(ct.media.subtype, "sdp");
 
@@ -503,10 +347,10 @@ static void check_longreq(const struct sp_msg *m)
 	assert_int_equal(m->via1.transport, SP_TP_TCP);
 	S_ABSENT(m->via1.branch);
 	/* Mixed-case and compact names with LWS before the colon. */
-	S_EQ(hdr_n(m, SP_HDR_VIA, 1)->name, "v");
-	S_EQ(hdr_n(m, SP_HDR_VIA, 4)->name, "ViA");
-	S_EQ(hdr_n(m, SP_HDR_VIA, 13)->name, "V");
-	S_EQ(hdr_n(m, SP_HDR_VIA, 16)->name, "Via");
+	S_EQ(tu_hdr_n(m, SP_HDR_VIA, 1)->name, "v");
+	S_EQ(tu_hdr_n(m, SP_HDR_VIA, 4)->name, "ViA");
+	S_EQ(tu_hdr_n(m, SP_HDR_VIA, 13)->name, "V");
+	S_EQ(tu_hdr_n(m, SP_HDR_VIA, 16)->name, "Via");
 	for (unsigned i = 0; i < 33; i++) {
 		char host[32];
 		snprintf(host, sizeof(host), "sip%u.example.com", 33 - i);
@@ -539,7 +383,8 @@ static void check_longreq(const struct sp_msg *m)
 
 	S_EQC(m->call_id, rep("longreq.one", "really", 20, "longcallid"));
 	assert_int_equal(m->cseq.seq, 3882340);
-	const struct sp_hdr *u = sp_msg_hdr_by_name(m, cstr(rep("Unknown-", "Long", 20, "-Name")));
+	const struct sp_hdr *u =
+	    sp_msg_hdr_by_name(m, sp_str_c(rep("Unknown-", "Long", 20, "-Name")));
 	assert_non_null(u);
 	assert_int_equal(u->value.len, 306);
 	assert_int_equal(m->max_forwards, 70);
@@ -554,15 +399,15 @@ static void check_longreq(const struct sp_msg *m)
 static void check_dblreq(const struct sp_msg *m)
 {
 	S_EQ(m->method, "REGISTER");
-	long hdr_end = find(m->buf, m->len, "\r\n\r\n");
+	long hdr_end = tu_find(m->buf, m->len, "\r\n\r\n");
 	assert_true(hdr_end > 0);
 	assert_int_equal(m->consumed, (size_t)hdr_end + 4);
 	assert_int_equal(m->content_length, 0);
 	assert_int_equal(m->body.len, 0);
 	assert_ptr_equal(m->body.p, m->buf + hdr_end + 4);
 	assert_true(m->len > m->consumed);
-	assert_int_equal(find(m->buf, m->consumed, "INVITE"), -1);
-	assert_true(find(m->buf + m->consumed, m->len - m->consumed, "INVITE") >= 0);
+	assert_int_equal(tu_find(m->buf, m->consumed, "INVITE"), -1);
+	assert_true(tu_find(m->buf + m->consumed, m->len - m->consumed, "INVITE") >= 0);
 	assert_int_equal(m->max_forwards, 8);
 	assert_int_equal(m->cseq.seq, 8);
 	assert_int_equal(m->cseq.method_id, SP_METHOD_REGISTER);
@@ -584,8 +429,8 @@ static void check_semiuri(const struct sp_msg *m)
 	S_ABSENT(m->ruri.password);
 	/* Folded Accept list: 6 values. */
 	assert_int_equal(sp_msg_hdr_count(m, SP_HDR_ACCEPT), 6);
-	S_EQ(hdr_n(m, SP_HDR_ACCEPT, 2)->value, "multipart/mixed");
-	union sp_hdr_parsed a = decode(m, SP_HDR_ACCEPT, 5, __FILE__, __LINE__);
+	S_EQ(tu_hdr_n(m, SP_HDR_ACCEPT, 2)->value, "multipart/mixed");
+	union sp_hdr_parsed a = tu_hdr_decode(m, SP_HDR_ACCEPT, 5, __FILE__, __LINE__);
 	S_EQ(a.media.type, "message");
 	S_EQ(a.media.subtype, "sipfrag");
 }
@@ -620,7 +465,7 @@ static void check_mpart01(const struct sp_msg *m)
 		nuls += m->body.p[i] == '\0';
 	assert_int_equal(nuls, 2);
 	assert_memory_equal(m->body.p + 553 - 22, "--7a9cbec02ceef655--\r\n", 22);
-	union sp_hdr_parsed ct = decode(m, SP_HDR_CONTENT_TYPE, 0, __FILE__, __LINE__);
+	union sp_hdr_parsed ct = tu_hdr_decode(m, SP_HDR_CONTENT_TYPE, 0, __FILE__, __LINE__);
 	S_EQ(ct.media.type, "multipart");
 	S_EQ(ct.media.subtype, "mixed");
 	struct sp_str pv;
@@ -633,7 +478,7 @@ static void check_mpart01(const struct sp_msg *m)
 	S_EQ(m->via1.branch, "z9hG4bK-d87543-4dade06d0bdb11ee-1--d87543-");
 	assert_non_null(sp_msg_hdr(m, SP_HDR_IDENTITY));
 	assert_int_equal(sp_msg_hdr(m, SP_HDR_IDENTITY)->value.len, 172);
-	union sp_hdr_parsed d = decode(m, SP_HDR_DATE, 0, __FILE__, __LINE__);
+	union sp_hdr_parsed d = tu_hdr_decode(m, SP_HDR_DATE, 0, __FILE__, __LINE__);
 	assert_int_equal(d.date.epoch, 1129351496); /* 2005-10-15T04:44:56Z */
 }
 
@@ -784,15 +629,15 @@ static void check_unksm2(const struct sp_msg *m)
 static void check_bext01(const struct sp_msg *m)
 {
 	assert_int_equal(sp_msg_hdr_count(m, SP_HDR_REQUIRE), 2);
-	S_EQ(hdr_n(m, SP_HDR_REQUIRE, 0)->value, "nothingSupportsThis");
-	S_EQ(hdr_n(m, SP_HDR_REQUIRE, 1)->value, "nothingSupportsThisEither");
+	S_EQ(tu_hdr_n(m, SP_HDR_REQUIRE, 0)->value, "nothingSupportsThis");
+	S_EQ(tu_hdr_n(m, SP_HDR_REQUIRE, 1)->value, "nothingSupportsThisEither");
 	assert_int_equal(sp_msg_hdr_count(m, SP_HDR_PROXY_REQUIRE), 2);
-	S_EQ(hdr_n(m, SP_HDR_PROXY_REQUIRE, 1)->value, "norDoAnyProxiesSupportThis");
+	S_EQ(tu_hdr_n(m, SP_HDR_PROXY_REQUIRE, 1)->value, "norDoAnyProxiesSupportThis");
 }
 
 static void check_invut(const struct sp_msg *m)
 {
-	union sp_hdr_parsed ct = decode(m, SP_HDR_CONTENT_TYPE, 0, __FILE__, __LINE__);
+	union sp_hdr_parsed ct = tu_hdr_decode(m, SP_HDR_CONTENT_TYPE, 0, __FILE__, __LINE__);
 	S_EQ(ct.media.type, "application");
 	S_EQ(ct.media.subtype, "unknownformat");
 	assert_int_equal(m->body.len, 40);
@@ -800,7 +645,7 @@ static void check_invut(const struct sp_msg *m)
 
 static void check_regaut01(const struct sp_msg *m)
 {
-	union sp_hdr_parsed a = decode(m, SP_HDR_AUTHORIZATION, 0, __FILE__, __LINE__);
+	union sp_hdr_parsed a = tu_hdr_decode(m, SP_HDR_AUTHORIZATION, 0, __FILE__, __LINE__);
 	S_EQ(a.auth.scheme, "NoOneKnowsThisScheme");
 	assert_false(a.auth.digest);
 	S_EQ(a.auth.params, "opaque-data=here");
@@ -839,7 +684,7 @@ static void check_zeromf(const struct sp_msg *m)
 static void check_sdp01(const struct sp_msg *m)
 {
 	assert_int_equal(sp_msg_hdr_count(m, SP_HDR_ACCEPT), 1);
-	union sp_hdr_parsed a = decode(m, SP_HDR_ACCEPT, 0, __FILE__, __LINE__);
+	union sp_hdr_parsed a = tu_hdr_decode(m, SP_HDR_ACCEPT, 0, __FILE__, __LINE__);
 	S_EQ(a.media.type, "text");
 	S_EQ(a.media.subtype, "nobodyKnowsThis");
 	assert_int_equal(m->body.len, 150);
@@ -947,64 +792,30 @@ static const struct vec vecs[] = {
 #define MAX_ROWS 64
 
 struct row {
-	char name[64];
-	char category[64];
-	char file[128];
+	const char *name, *category, *file, *sha256; /* cells of the manifest */
 	size_t bytes;
-	char sha256[65];
 };
 
+static struct tu_tsv manifest;
 static struct row rows[MAX_ROWS];
 static unsigned nrows;
 static bool manifest_ok;
 
-/* Splits line into at most max tab-separated fields (in place). */
-static unsigned split_tabs(char *line, char **f, unsigned max)
-{
-	unsigned n = 0;
-	f[n++] = line;
-	for (char *p = line; *p && n < max; p++)
-		if (*p == '\t') {
-			*p = '\0';
-			f[n++] = p + 1;
-		}
-	return n;
-}
-
 static bool read_manifest(void)
 {
-	size_t len;
-	char *buf = load("rfc4475/MANIFEST.tsv", &len);
-	if (!buf)
-		return false;
-	char *text = malloc(len + 1);
-	memcpy(text, buf, len);
-	text[len] = '\0';
-	free(buf);
-	bool header = true, ok = true;
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-		char *f[8];
-		if (header) {
-			/* name, section, category, note, title, file, bytes, sha256 */
-			header = false;
-			if (split_tabs(line, f, 8) != 8 || strcmp(f[0], "name") ||
-			    strcmp(f[2], "category") || strcmp(f[5], "file") ||
-			    strcmp(f[7], "sha256"))
-				ok = false;
-			continue;
-		}
-		if (split_tabs(line, f, 8) != 8 || nrows == MAX_ROWS) {
-			ok = false;
-			continue;
-		}
+	static const char *const cols[] = {"name",  "section", "category", "note",
+					   "title", "file",    "bytes",	   "sha256"};
+	bool ok = tu_tsv_load(&manifest, "rfc4475/MANIFEST.tsv", cols, ARRAY_SIZE(cols));
+	for (unsigned i = 0; i < manifest.nrow; i++) {
+		if (nrows == MAX_ROWS)
+			return false;
 		struct row *r = &rows[nrows++];
-		snprintf(r->name, sizeof(r->name), "%s", f[0]);
-		snprintf(r->category, sizeof(r->category), "%s", f[2]);
-		snprintf(r->file, sizeof(r->file), "%s", f[5]);
-		r->bytes = strtoul(f[6], NULL, 10);
-		snprintf(r->sha256, sizeof(r->sha256), "%s", f[7]);
+		r->name = tu_tsv_get(&manifest, i, "name");
+		r->category = tu_tsv_get(&manifest, i, "category");
+		r->file = tu_tsv_get(&manifest, i, "file");
+		r->bytes = strtoul(tu_tsv_get(&manifest, i, "bytes"), NULL, 10);
+		r->sha256 = tu_tsv_get(&manifest, i, "sha256");
 	}
-	free(text);
 	return ok;
 }
 
@@ -1021,12 +832,6 @@ static const char *cat_name(enum cat c)
 	return c == VALID     ? "valid"
 	       : c == INVALID ? "invalid"
 			      : "valid-but-should-be-rejected-by-application";
-}
-
-static void hex(const uint8_t *d, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
 /* Start of the line holding byte off (after the previous LF). */
@@ -1046,14 +851,7 @@ static void run_row(void **state)
 	assert_string_equal(r->category, cat_name(v->cat));
 
 	size_t len;
-	char *buf = load(r->file, &len);
-	assert_non_null(buf);
-	assert_int_equal(len, r->bytes);
-	uint8_t dg[SP_SHA256_LEN];
-	char dhex[2 * SP_SHA256_LEN + 1];
-	sp_sha256(buf, len, dg);
-	hex(dg, sizeof(dg), dhex);
-	assert_string_equal(dhex, r->sha256);
+	char *buf = tu_load_verified(r->file, &len, r->bytes, r->sha256);
 
 	struct sp_msg msg;
 	int rc = sp_msg_parse(&msg, buf, len);
@@ -1066,7 +864,7 @@ static void run_row(void **state)
 				    msg.error.status);
 		assert_int_equal(rc, 0);
 		v->check(&msg);
-		roundtrip(&msg);
+		tu_msg_roundtrip(&msg);
 	} else {
 		bool in_parse = rc != 0;
 		if (rc == 0)
@@ -1124,7 +922,7 @@ static void baddn_with_terminator(void **state)
 {
 	(void)state;
 	size_t len;
-	char *buf = load("rfc4475/baddn.dat", &len);
+	char *buf = tu_load("rfc4475/baddn.dat", &len);
 	assert_non_null(buf);
 	char *full = malloc(len + 2);
 	memcpy(full, buf, len);
@@ -1177,5 +975,7 @@ int main(void)
 	    (struct CMUnitTest){"baddn_with_terminator", baddn_with_terminator, NULL, NULL, NULL};
 	tests[n++] = (struct CMUnitTest){"badinv01_junk_in_unknown_header",
 					 badinv01_junk_in_unknown_header, NULL, NULL, NULL};
-	return _cmocka_run_group_tests("rfc4475", tests, n, NULL, NULL);
+	int failed = _cmocka_run_group_tests("rfc4475", tests, n, NULL, NULL);
+	tu_tsv_free(&manifest);
+	return failed;
 }

@@ -21,81 +21,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "siphon/hash.h"
 #include "siphon/msg.h"
-#include "siphon/print.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "test_util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static char *load(const char *rel, size_t *len)
-{
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s", SIPHON_VECTORS, rel);
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		print_error("cannot open %s\n", path);
-		return NULL;
-	}
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc(n > 0 ? (size_t)n : 1);
-	if (!buf || (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)) {
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static void slice_eq(struct sp_str s, const char *want, size_t n, const char *file, int line)
-{
-	if (s.len == n && (n == 0 || (s.p && memcmp(s.p, want, n) == 0)))
-		return;
-	print_error("slice \"%.*s\" (len %zu, %s) != \"%.*s\" (len %zu)\n", (int)s.len,
-		    s.p ? s.p : "", s.len, s.p ? "present" : "absent", (int)n, want, n);
-	_fail(file, line);
-}
-#define S_EQ(s, lit) slice_eq((s), (lit), sizeof(lit) - 1, __FILE__, __LINE__)
-#define S_ABSENT(s)  assert_null((s).p)
-
-static const struct sp_hdr *hdr_n(const struct sp_msg *m, enum sp_hdr_id id, unsigned n)
-{
-	const struct sp_hdr *h = sp_msg_hdr(m, id);
-	while (h && n--)
-		h = sp_msg_hdr_next(m, h);
-	return h;
-}
-
-static union sp_hdr_parsed decode(const struct sp_msg *m, enum sp_hdr_id id, unsigned n,
-				  const char *file, int line)
-{
-	union sp_hdr_parsed out;
-	struct sp_parse_error err = {0};
-	const struct sp_hdr *h = hdr_n(m, id, n);
-	memset(&out, 0, sizeof(out));
-	if (!h) {
-		print_error("header %s value #%u missing\n", sp_hdr_info(id)->name, n);
-		_fail(file, line);
-	}
-	if (sp_hdr_parse_value(id, h->value, &out, &err) != 0) {
-		print_error("header %s value #%u \"%.*s\" rejected: %s\n", sp_hdr_info(id)->name, n,
-			    (int)h->value.len, h->value.p, err.rule ? err.rule : "?");
-		_fail(file, line);
-	}
-	return out;
-}
-#define NA(m, id, n) (decode((m), (id), (n), __FILE__, __LINE__).nameaddr)
-#define VIA(m, n)    (decode((m), SP_HDR_VIA, (n), __FILE__, __LINE__).via)
+#define NA(m, id, n) (tu_hdr_decode((m), (id), (n), __FILE__, __LINE__).nameaddr)
+#define VIA(m, n)    (tu_hdr_decode((m), SP_HDR_VIA, (n), __FILE__, __LINE__).via)
 
 /* An IPv6 reference with brackets and no port. */
 static void v6(const struct sp_hostport *hp, const char *host, const char *file, int line)
 {
-	slice_eq(hp->host, host, strlen(host), file, line);
+	tu_slice_eq(hp->host, host, strlen(host), file, line);
 	if (hp->kind != SP_HOST_IPV6 || hp->has_port) {
 		print_error("%s: kind %d has_port %d, want IPv6 without port\n", host, hp->kind,
 			    hp->has_port);
@@ -107,7 +45,7 @@ static void v6(const struct sp_hostport *hp, const char *host, const char *file,
 static void v6_port(const struct sp_hostport *hp, const char *host, unsigned port, const char *file,
 		    int line)
 {
-	slice_eq(hp->host, host, strlen(host), file, line);
+	tu_slice_eq(hp->host, host, strlen(host), file, line);
 	if (hp->kind != SP_HOST_IPV6 || !hp->has_port || hp->port != port) {
 		print_error("%s: kind %d has_port %d port %u, want IPv6 port %u\n", host, hp->kind,
 			    hp->has_port, hp->port, port);
@@ -116,38 +54,14 @@ static void v6_port(const struct sp_hostport *hp, const char *host, unsigned por
 }
 #define V6P(hp, host, port) v6_port((hp), (host), (port), __FILE__, __LINE__)
 
-static long find(const char *buf, size_t len, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (size_t i = 0; i + n <= len; i++)
-		if (memcmp(buf + i, needle, n) == 0)
-			return (long)i;
-	return -1;
-}
-
-/* Faithful print reproduces the octets; the print reparses the same. */
+/* Faithful print (tu_msg_roundtrip) of a message that starts at the first
+ * byte and has a Content-Length: the print is the octets buf[0..consumed). */
 static void roundtrip(const struct sp_msg *msg)
 {
-	size_t cap = msg->len + 64;
-	char *out = malloc(cap);
-	assert_non_null(out);
-	struct sp_wbuf w;
-	sp_wbuf_init(&w, out, cap);
-	assert_int_equal(sp_msg_print(msg, NULL, &w), 0);
-	assert_int_equal(w.len, msg->consumed);
-	assert_memory_equal(out, msg->buf, w.len);
-	struct sp_msg again;
-	assert_int_equal(sp_msg_parse(&again, out, w.len), 0);
-	assert_int_equal(sp_msg_validate(&again), 0);
-	assert_int_equal(again.nhdrs, msg->nhdrs);
-	for (unsigned i = 0; i < msg->nhdrs; i++) {
-		assert_int_equal(again.hdrs[i].id, msg->hdrs[i].id);
-		slice_eq(again.hdrs[i].value, msg->hdrs[i].value.p, msg->hdrs[i].value.len,
-			 __FILE__, __LINE__);
-	}
-	slice_eq(again.body, msg->body.p, msg->body.len, __FILE__, __LINE__);
-	sp_msg_free(&again);
-	free(out);
+	assert_ptr_equal(msg->start_line.p, msg->buf);
+	assert_ptr_equal(msg->body.p + msg->body.len, msg->buf + msg->consumed);
+	assert_true(msg->content_length >= 0);
+	tu_msg_roundtrip(msg);
 }
 
 /* ---- per-message checks ---------------------------------------------------- */
@@ -216,7 +130,7 @@ static void check_ipv6_in_sdp(const struct sp_msg *m)
 	V6(&c.uri.hp, "[2001:db8::20]");
 	assert_int_equal(m->content_length, 251);
 	assert_int_equal(m->body.len, 251);
-	assert_true(find(m->body.p, m->body.len, "c=IN IP6 2001:db8::20\r\n") > 0);
+	assert_true(tu_find(m->body.p, m->body.len, "c=IN IP6 2001:db8::20\r\n") > 0);
 	assert_int_equal(m->consumed, m->len);
 }
 
@@ -243,8 +157,8 @@ static void check_mult_ip_in_sdp(const struct sp_msg *m)
 	struct sp_nameaddr c = NA(m, SP_HDR_CONTACT, 0);
 	V6(&c.uri.hp, "[2001:db8::9:1]");
 	assert_int_equal(m->body.len, 189);
-	assert_true(find(m->body.p, m->body.len, "c=IN IP4 192.0.2.1\r\n") > 0);
-	assert_true(find(m->body.p, m->body.len, "c=IN IP6 2001:db8::1\r\n") > 0);
+	assert_true(tu_find(m->body.p, m->body.len, "c=IN IP4 192.0.2.1\r\n") > 0);
+	assert_true(tu_find(m->body.p, m->body.len, "c=IN IP6 2001:db8::1\r\n") > 0);
 }
 
 /* §4.9 (.clfixed.dat) */
@@ -304,64 +218,36 @@ static const struct vec vecs[] = {
 #define MAX_ROWS 32
 
 struct row {
-	char name[64], category[64], file[128], archive[128], clfixed[128], sha256[65];
+	const char *name, *category, *file, *archive, *sha256; /* cells of the manifest */
+	const char *clfixed; /* "" when the file's Content-Length is right */
 	size_t bytes;
 };
 
+static struct tu_tsv manifest;
 static struct row rows[MAX_ROWS];
 static unsigned nrows;
 static bool manifest_ok;
 
-static unsigned split_tabs(char *line, char **f, unsigned max)
-{
-	unsigned n = 0;
-	f[n++] = line;
-	for (char *p = line; *p && n < max; p++)
-		if (*p == '\t') {
-			*p = '\0';
-			f[n++] = p + 1;
-		}
-	return n;
-}
-
 static bool read_manifest(void)
 {
-	size_t len;
-	char *buf = load("rfc5118/MANIFEST.tsv", &len);
-	if (!buf)
-		return false;
-	char *text = malloc(len + 1);
-	memcpy(text, buf, len);
-	text[len] = '\0';
-	free(buf);
-	bool header = true, ok = true;
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-		char *f[11];
-		unsigned n = split_tabs(line, f, 11);
-		if (header) {
-			/* name, section, category, note, title, file, archive_file,
-			 * clfixed_file, bytes, sha256, archive_sha256 */
-			header = false;
-			if (n != 11 || strcmp(f[0], "name") || strcmp(f[2], "category") ||
-			    strcmp(f[5], "file") || strcmp(f[7], "clfixed_file") ||
-			    strcmp(f[9], "sha256"))
-				ok = false;
-			continue;
-		}
-		if (n != 11 || nrows == MAX_ROWS) {
-			ok = false;
-			continue;
-		}
+	static const char *const cols[] = {"name",  "section", "category",	"note",
+					   "title", "file",    "archive_file",	"clfixed_file",
+					   "bytes", "sha256",  "archive_sha256"};
+	bool ok = tu_tsv_load(&manifest, "rfc5118/MANIFEST.tsv", cols, ARRAY_SIZE(cols));
+	for (unsigned i = 0; i < manifest.nrow; i++) {
+		if (nrows == MAX_ROWS)
+			return false;
 		struct row *r = &rows[nrows++];
-		snprintf(r->name, sizeof(r->name), "%s", f[0]);
-		snprintf(r->category, sizeof(r->category), "%s", f[2]);
-		snprintf(r->file, sizeof(r->file), "%s", f[5]);
-		snprintf(r->archive, sizeof(r->archive), "%s", f[6]);
-		snprintf(r->clfixed, sizeof(r->clfixed), "%s", strcmp(f[7], "-") ? f[7] : "");
-		r->bytes = strtoul(f[8], NULL, 10);
-		snprintf(r->sha256, sizeof(r->sha256), "%s", f[9]);
+		r->name = tu_tsv_get(&manifest, i, "name");
+		r->category = tu_tsv_get(&manifest, i, "category");
+		r->file = tu_tsv_get(&manifest, i, "file");
+		r->archive = tu_tsv_get(&manifest, i, "archive_file");
+		r->clfixed = tu_tsv_get(&manifest, i, "clfixed_file");
+		if (strcmp(r->clfixed, "-") == 0)
+			r->clfixed = "";
+		r->bytes = strtoul(tu_tsv_get(&manifest, i, "bytes"), NULL, 10);
+		r->sha256 = tu_tsv_get(&manifest, i, "sha256");
 	}
-	free(text);
 	return ok;
 }
 
@@ -382,15 +268,7 @@ static void run_row(void **state)
 	assert_string_equal(r->category, v->valid ? "valid" : "invalid");
 
 	size_t len;
-	char *buf = load(r->file, &len);
-	assert_non_null(buf);
-	assert_int_equal(len, r->bytes);
-	uint8_t dg[SP_SHA256_LEN];
-	char dhex[2 * SP_SHA256_LEN + 1];
-	sp_sha256(buf, len, dg);
-	for (size_t i = 0; i < sizeof(dg); i++)
-		snprintf(dhex + 2 * i, 3, "%02x", dg[i]);
-	assert_string_equal(dhex, r->sha256);
+	char *buf = tu_load_verified(r->file, &len, r->bytes, r->sha256);
 
 	struct sp_msg msg;
 	if (!v->valid) {
@@ -407,7 +285,7 @@ static void run_row(void **state)
 	}
 	if (r->clfixed[0]) {
 		free(buf);
-		buf = load(r->clfixed, &len);
+		buf = tu_load(r->clfixed, &len);
 		assert_non_null(buf);
 	}
 	int rc = sp_msg_parse(&msg, buf, len);
@@ -446,7 +324,7 @@ static void raw_content_lengths(void **state)
 
 	/* ipv6-in-sdp: Content-Length 268 > 251 octets over a datagram: 400,
 	 * like RFC 4475 clerr. */
-	char *buf = load("rfc5118/ipv6-in-sdp.dat", &len);
+	char *buf = tu_load("rfc5118/ipv6-in-sdp.dat", &len);
 	assert_non_null(buf);
 	assert_int_equal(sp_msg_parse(&msg, buf, len), -EBADMSG);
 	assert_int_equal(msg.error.status, 400);
@@ -457,7 +335,7 @@ static void raw_content_lengths(void **state)
 
 	/* mult-ip-in-sdp: Content-Length 181 < 189: the body is the first
 	 * 181 octets, the rest of the datagram is discarded. */
-	buf = load("rfc5118/mult-ip-in-sdp.dat", &len);
+	buf = tu_load("rfc5118/mult-ip-in-sdp.dat", &len);
 	assert_non_null(buf);
 	assert_int_equal(sp_msg_parse(&msg, buf, len), 0);
 	assert_int_equal(sp_msg_validate(&msg), 0);
@@ -469,7 +347,7 @@ static void raw_content_lengths(void **state)
 	free(buf);
 
 	/* ipv4-mapped-ipv6: Content-Length 236 (the LF body) < 245. */
-	buf = load("rfc5118/ipv4-mapped-ipv6.dat", &len);
+	buf = tu_load("rfc5118/ipv4-mapped-ipv6.dat", &len);
 	assert_non_null(buf);
 	assert_int_equal(sp_msg_parse(&msg, buf, len), 0);
 	assert_int_equal(sp_msg_validate(&msg), 0);
@@ -488,7 +366,7 @@ static void archive_bare_lf_rejected(void **state)
 	(void)state;
 	for (unsigned i = 0; i < nrows; i++) {
 		size_t len;
-		char *buf = load(rows[i].archive, &len);
+		char *buf = tu_load(rows[i].archive, &len);
 		assert_non_null(buf);
 		struct sp_msg msg;
 		assert_int_equal(sp_msg_parse(&msg, buf, len), -EBADMSG);
@@ -532,7 +410,7 @@ static void ipv6_uri_edges(void **state)
 				 cases[i].ok ? "accepted" : "rejected");
 		if (!cases[i].ok)
 			continue;
-		slice_eq(u.hp.host, cases[i].host, strlen(cases[i].host), __FILE__, __LINE__);
+		S_EQC(u.hp.host, cases[i].host);
 		assert_int_equal(u.hp.kind, SP_HOST_IPV6);
 		assert_int_equal(u.hp.has_port, cases[i].port >= 0);
 		if (cases[i].port >= 0)
@@ -555,5 +433,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest){"archive_bare_lf_rejected", archive_bare_lf_rejected, NULL,
 					 NULL, NULL};
 	tests[n++] = (struct CMUnitTest){"ipv6_uri_edges", ipv6_uri_edges, NULL, NULL, NULL};
-	return _cmocka_run_group_tests("rfc5118", tests, n, NULL, NULL);
+	int failed = _cmocka_run_group_tests("rfc5118", tests, n, NULL, NULL);
+	tu_tsv_free(&manifest);
+	return failed;
 }

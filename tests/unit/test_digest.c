@@ -29,9 +29,7 @@
 #include "siphon/digest.h"
 #include "siphon/hdr.h"
 
-#ifndef SIPHON_VECTORS
-#error "SIPHON_VECTORS must name tests/vectors"
-#endif
+#include "test_util.h"
 
 static struct sp_str S(const char *c)
 {
@@ -47,80 +45,6 @@ static void assert_hex(const struct sp_digest_hex *h, const char *want)
 }
 
 /* ---- the vector file -------------------------------------------------- */
-
-#define MAXCOL 24
-#define MAXROW 32
-
-struct table {
-	char *buf;
-	size_t ncol, nrow;
-	char *head[MAXCOL];
-	char *cell[MAXROW][MAXCOL];
-};
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	buf[n] = '\0';
-	if (len)
-		*len = (size_t)n;
-	return buf;
-}
-
-/* Splits a TSV file in place: first line is the header. */
-static void table_load(struct table *t, const char *path)
-{
-	memset(t, 0, sizeof(*t));
-	t->buf = slurp(path, NULL);
-	char *line = t->buf;
-	bool first = true;
-	while (line && *line) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		size_t l = strlen(line);
-		if (l && line[l - 1] == '\r')
-			line[l - 1] = '\0';
-		if (*line) {
-			char **row = first ? t->head : t->cell[t->nrow];
-			size_t c = 0;
-			for (char *f = line; f && c < MAXCOL; c++) {
-				char *tab = strchr(f, '\t');
-				if (tab)
-					*tab = '\0';
-				row[c] = f;
-				f = tab ? tab + 1 : NULL;
-			}
-			if (first) {
-				t->ncol = c;
-				first = false;
-			} else {
-				assert_int_equal(c, t->ncol);
-				assert_true(t->nrow < MAXROW - 1);
-				t->nrow++;
-			}
-		}
-		line = nl ? nl + 1 : NULL;
-	}
-}
-
-static const char *col(const struct table *t, size_t row, const char *name)
-{
-	for (size_t c = 0; c < t->ncol; c++)
-		if (strcmp(t->head[c], name) == 0)
-			return t->cell[row][c];
-	fail_msg("no column %s", name);
-	return NULL;
-}
 
 /* "-" in the file means absent. */
 static struct sp_str opt(const char *v)
@@ -149,24 +73,26 @@ struct row_result {
 	bool has_uhash;
 };
 
-static void compute_row(const struct table *t, size_t r, struct row_result *out)
+static void compute_row(const struct tu_tsv *t, size_t r, struct row_result *out)
 {
-	enum sp_digest_alg alg = row_alg(col(t, r, "algorithm"));
-	struct sp_str user = S(col(t, r, "username")), realm = S(col(t, r, "realm"));
+	enum sp_digest_alg alg = row_alg(tu_tsv_get(t, r, "algorithm"));
+	struct sp_str user = S(tu_tsv_get(t, r, "username")), realm = S(tu_tsv_get(t, r, "realm"));
 	struct sp_digest_input in = {
 		.alg = alg,
-		.nonce = S(col(t, r, "nonce")),
-		.nc = opt(col(t, r, "nc")),
-		.cnonce = opt(col(t, r, "cnonce")),
-		.qop = opt(col(t, r, "qop")),
-		.method = S(col(t, r, "method")),
-		.uri = S(col(t, r, "digest_uri")),
+		.nonce = S(tu_tsv_get(t, r, "nonce")),
+		.nc = opt(tu_tsv_get(t, r, "nc")),
+		.cnonce = opt(tu_tsv_get(t, r, "cnonce")),
+		.qop = opt(tu_tsv_get(t, r, "qop")),
+		.method = S(tu_tsv_get(t, r, "method")),
+		.uri = S(tu_tsv_get(t, r, "digest_uri")),
 	};
-	assert_int_equal(sp_digest_ha1(alg, user, realm, S(col(t, r, "password")), &out->ha1), 0);
+	assert_int_equal(sp_digest_ha1(alg, user, realm, S(tu_tsv_get(t, r, "password")),
+				       &out->ha1),
+			 0);
 	assert_int_equal(out->ha1.len, sp_digest_hex_len(alg));
 	assert_int_equal(sp_digest_ha2(alg, in.qop, in.method, in.uri, SP_STR_NULL, &out->ha2), 0);
 	assert_int_equal(sp_digest_response(&in, &out->ha1, &out->resp), 0);
-	out->has_uhash = strcmp(col(t, r, "userhash"), "-") != 0;
+	out->has_uhash = strcmp(tu_tsv_get(t, r, "userhash"), "-") != 0;
 	if (out->has_uhash)
 		assert_int_equal(sp_digest_userhash(alg, user, realm, &out->uhash), 0);
 }
@@ -220,65 +146,68 @@ static const char *erratum(const char *id, const char *file_value)
 static void test_vectors(void **state)
 {
 	(void)state;
-	struct table t;
+	struct tu_tsv t;
 	unsigned ok = 0, as_published = 0, fips = 0, errata_seen = 0;
-	table_load(&t, SIPHON_VECTORS "/digest/digest-vectors.tsv");
+	assert_true(tu_tsv_load(&t, "digest/digest-vectors.tsv", NULL, 0));
 	assert_int_equal(t.nrow, 7);
 
 	for (size_t r = 0; r < t.nrow; r++) {
-		const char *id = col(&t, r, "id");
+		const char *id = tu_tsv_get(&t, r, "id");
 		struct row_result res;
 		compute_row(&t, r, &res);
 
 		if (strstr(id, "as-published")) {
 			/* Must NOT match: see the file comment. */
-			assert_false(hex_is(&res.ha1, col(&t, r, "expected_HA1")));
-			assert_false(hex_is(&res.ha2, col(&t, r, "expected_HA2")));
-			assert_false(hex_is(&res.resp, col(&t, r, "expected_response")));
+			assert_false(hex_is(&res.ha1, tu_tsv_get(&t, r, "expected_HA1")));
+			assert_false(hex_is(&res.ha2, tu_tsv_get(&t, r, "expected_HA2")));
+			assert_false(hex_is(&res.resp, tu_tsv_get(&t, r, "expected_response")));
 			assert_true(res.has_uhash);
-			assert_false(hex_is(&res.uhash, col(&t, r, "userhash")));
+			assert_false(hex_is(&res.uhash, tu_tsv_get(&t, r, "userhash")));
 
 			/* ... and the published numbers are truncated SHA-512. */
 			char ha1[65], ha2[65], resp[65], uh[65];
-			const char *a1[] = { col(&t, r, "username"), col(&t, r, "realm"),
-					     col(&t, r, "password") };
-			const char *a2[] = { col(&t, r, "method"), col(&t, r, "digest_uri") };
-			const char *u[] = { col(&t, r, "username"), col(&t, r, "realm") };
+			const char *a1[] = { tu_tsv_get(&t, r, "username"),
+					     tu_tsv_get(&t, r, "realm"),
+					     tu_tsv_get(&t, r, "password") };
+			const char *a2[] = { tu_tsv_get(&t, r, "method"),
+					     tu_tsv_get(&t, r, "digest_uri") };
+			const char *u[] = { tu_tsv_get(&t, r, "username"),
+					    tu_tsv_get(&t, r, "realm") };
 			sha512_trunc(ha1, a1, 3);
 			sha512_trunc(ha2, a2, 2);
 			sha512_trunc(uh, u, 2);
 			const char *kd[] = { ha1,
-					     col(&t, r, "nonce"),
-					     col(&t, r, "nc"),
-					     col(&t, r, "cnonce"),
-					     col(&t, r, "qop"),
+					     tu_tsv_get(&t, r, "nonce"),
+					     tu_tsv_get(&t, r, "nc"),
+					     tu_tsv_get(&t, r, "cnonce"),
+					     tu_tsv_get(&t, r, "qop"),
 					     ha2 };
 			sha512_trunc(resp, kd, 6);
-			assert_string_equal(ha1, col(&t, r, "expected_HA1"));
-			assert_string_equal(ha2, col(&t, r, "expected_HA2"));
-			assert_string_equal(resp, col(&t, r, "expected_response"));
-			assert_string_equal(resp, col(&t, r, "published_response"));
-			assert_string_equal(uh, col(&t, r, "userhash"));
+			assert_string_equal(ha1, tu_tsv_get(&t, r, "expected_HA1"));
+			assert_string_equal(ha2, tu_tsv_get(&t, r, "expected_HA2"));
+			assert_string_equal(resp, tu_tsv_get(&t, r, "expected_response"));
+			assert_string_equal(resp, tu_tsv_get(&t, r, "published_response"));
+			assert_string_equal(uh, tu_tsv_get(&t, r, "userhash"));
 			as_published++;
 			continue;
 		}
 
-		assert_hex(&res.ha1, col(&t, r, "expected_HA1"));
-		assert_hex(&res.ha2, col(&t, r, "expected_HA2"));
-		const char *fixed = erratum(id, col(&t, r, "expected_response"));
+		assert_hex(&res.ha1, tu_tsv_get(&t, r, "expected_HA1"));
+		assert_hex(&res.ha2, tu_tsv_get(&t, r, "expected_HA2"));
+		const char *fixed = erratum(id, tu_tsv_get(&t, r, "expected_response"));
 		if (fixed) {
-			assert_false(hex_is(&res.resp, col(&t, r, "expected_response")));
+			assert_false(hex_is(&res.resp, tu_tsv_get(&t, r, "expected_response")));
 			assert_hex(&res.resp, fixed);
 			errata_seen++;
 			ok++;
 			continue;
 		}
-		assert_hex(&res.resp, col(&t, r, "expected_response"));
+		assert_hex(&res.resp, tu_tsv_get(&t, r, "expected_response"));
 		if (res.has_uhash)
-			assert_hex(&res.uhash, col(&t, r, "userhash"));
-		assert_true(sp_digest_hex_eq(&res.resp, S(col(&t, r, "expected_response"))));
+			assert_hex(&res.uhash, tu_tsv_get(&t, r, "userhash"));
+		assert_true(sp_digest_hex_eq(&res.resp, S(tu_tsv_get(&t, r, "expected_response"))));
 
-		const char *pub = col(&t, r, "published_response");
+		const char *pub = tu_tsv_get(&t, r, "published_response");
 		if (strstr(id, "fips")) {
 			/* The RFC's (wrong) value is repeated for contrast. */
 			assert_false(hex_is(&res.resp, pub));
@@ -292,7 +221,7 @@ static void test_vectors(void **state)
 	assert_int_equal(as_published, 1);
 	assert_int_equal(fips, 1);
 	assert_int_equal(errata_seen, sizeof(errata) / sizeof(errata[0]));
-	free(t.buf);
+	tu_tsv_free(&t);
 }
 
 /* ---- forms the file does not cover (values from Python hashlib) ------- */

@@ -27,6 +27,8 @@
 
 #include "siphon/hdr.h"
 
+#include "test_util.h"
+
 #ifndef SIPHON_VECTORS
 #error "SIPHON_VECTORS must name tests/vectors"
 #endif
@@ -36,17 +38,6 @@ static struct sp_str S(const char *c)
 	return sp_str_c(c);
 }
 
-static void assert_slice(struct sp_str got, const char *want)
-{
-	if (!want) {
-		assert_null(got.p);
-		return;
-	}
-	assert_non_null(got.p);
-	if (!sp_str_eq(got, S(want)))
-		fail_msg("got \"%.*s\", want \"%s\"", SP_STR_FMT(got), want);
-}
-
 /* ---- message files ----------------------------------------------------- */
 
 struct file {
@@ -54,19 +45,12 @@ struct file {
 	size_t len;
 };
 
-static void file_load(struct file *f, const char *path)
+/* SIPHON_VECTORS/rel, whole, in an exact-size buffer. */
+static void file_load(struct file *f, const char *rel)
 {
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		fail_msg("cannot open %s", path);
-	fseek(fp, 0, SEEK_END);
-	long n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	f->buf = malloc((size_t)n + 1);
-	assert_non_null(f->buf);
-	assert_int_equal(fread(f->buf, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	f->len = (size_t)n;
+	f->buf = tu_load(rel, &f->len);
+	if (!f->buf)
+		fail_msg("cannot read %s", rel);
 }
 
 /* Iterates the header fields of a message: *pos starts at 0. Sets *name
@@ -122,9 +106,7 @@ static struct sp_str header_of(struct file *f, const char *path, const char *wan
 static void parse_ok(struct sp_auth *a, struct sp_str v, unsigned flags)
 {
 	struct sp_parse_error err = { 0 };
-	int rc = sp_auth_parse(a, v, flags, &err);
-	if (rc)
-		fail_msg("rc %d at +%td (%s) in \"%.*s\"", rc, err.at - v.p, err.rule, SP_STR_FMT(v));
+	tu_parse_ok(sp_auth_parse(a, v, flags, &err), v, &err);
 }
 
 /* ---- the example messages ---------------------------------------------- */
@@ -136,17 +118,17 @@ static void check_challenge(const char *file, const char *hdr, const char *nonce
 	struct sp_str v = header_of(&f, file, hdr);
 	assert_non_null(memchr(v.p, '\n', v.len)); /* it is folded */
 	parse_ok(&a, v, 0);
-	assert_slice(a.scheme, "Digest");
+	S_IS(a.scheme, "Digest");
 	assert_true(a.digest);
-	assert_slice(a.realm, "atlanta.example.com");
-	assert_slice(a.qop, "auth");
-	assert_slice(a.nonce, nonce);
-	assert_slice(a.opaque, ""); /* present and empty */
-	assert_slice(a.stale, "FALSE");
-	assert_slice(a.algorithm, "MD5");
-	assert_slice(a.username, NULL);
-	assert_slice(a.response, NULL);
-	assert_slice(a.domain, NULL);
+	S_IS(a.realm, "atlanta.example.com");
+	S_IS(a.qop, "auth");
+	S_IS(a.nonce, nonce);
+	S_IS(a.opaque, ""); /* present and empty */
+	S_IS(a.stale, "FALSE");
+	S_IS(a.algorithm, "MD5");
+	S_IS(a.username, NULL);
+	S_IS(a.response, NULL);
+	S_IS(a.domain, NULL);
 	/* params: everything after the scheme, trimmed */
 	assert_true(a.params.p == a.realm.p - strlen("realm=\""));
 	assert_true(a.params.p + a.params.len == a.algorithm.p + a.algorithm.len);
@@ -157,14 +139,14 @@ static void check_challenge(const char *file, const char *hdr, const char *nonce
 static void test_www_authenticate_401(void **state)
 {
 	(void)state;
-	check_challenge(SIPHON_VECTORS "/examples/401-www-authenticate.sip", "WWW-Authenticate",
+	check_challenge("examples/401-www-authenticate.sip", "WWW-Authenticate",
 			"ea9c8e88df84f1cec4341ae6cbe5a359");
 }
 
 static void test_proxy_authenticate_407(void **state)
 {
 	(void)state;
-	check_challenge(SIPHON_VECTORS "/examples/407-proxy-authenticate.sip",
+	check_challenge("examples/407-proxy-authenticate.sip",
 			"Proxy-Authenticate", "f84f1cec41e6cbe5aea9c8e88d359");
 }
 
@@ -174,19 +156,19 @@ static void test_register_authorization(void **state)
 	struct file f;
 	struct sp_auth a;
 	struct sp_str v =
-		header_of(&f, SIPHON_VECTORS "/examples/register-authorization.sip", "Authorization");
+		header_of(&f, "examples/register-authorization.sip", "Authorization");
 	parse_ok(&a, v, SP_AUTH_STRICT);
 	assert_true(a.digest);
-	assert_slice(a.username, "bob");
-	assert_slice(a.realm, "atlanta.example.com");
-	assert_slice(a.qop, "auth"); /* quoted in credentials, as published */
-	assert_slice(a.nonce, "1cec4341ae6cbe5a359ea9c8e88df84f");
-	assert_slice(a.opaque, "");
-	assert_slice(a.uri, "sips:ss2.biloxi.example.com");
-	assert_slice(a.response, "71ba27c64bd01de719686aa4590d5824");
-	assert_slice(a.nc, NULL);
-	assert_slice(a.cnonce, NULL);
-	assert_slice(a.algorithm, NULL);
+	S_IS(a.username, "bob");
+	S_IS(a.realm, "atlanta.example.com");
+	S_IS(a.qop, "auth"); /* quoted in credentials, as published */
+	S_IS(a.nonce, "1cec4341ae6cbe5a359ea9c8e88df84f");
+	S_IS(a.opaque, "");
+	S_IS(a.uri, "sips:ss2.biloxi.example.com");
+	S_IS(a.response, "71ba27c64bd01de719686aa4590d5824");
+	S_IS(a.nc, NULL);
+	S_IS(a.cnonce, NULL);
+	S_IS(a.algorithm, NULL);
 	free(f.buf);
 }
 
@@ -201,16 +183,16 @@ static void test_register_authorization_as_published(void **state)
 	struct sp_auth a;
 	struct sp_parse_error err = { 0 };
 	struct sp_str v = header_of(
-		&f, SIPHON_VECTORS "/examples/register-authorization-2.1-F3-as-published.sip",
+		&f, "examples/register-authorization-2.1-F3-as-published.sip",
 		"Authorization");
 
 	parse_ok(&a, v, 0);
-	assert_slice(a.username, "bob");
-	assert_slice(a.realm, "atlanta.example.com");
-	assert_slice(a.nonce, "ea9c8e88df84f1cec4341ae6cbe5a359");
-	assert_slice(a.opaque, "");
-	assert_slice(a.uri, "sips:ss2.biloxi.example.com");
-	assert_slice(a.response, "dfe56131d1958046689d83306477ecc");
+	S_IS(a.username, "bob");
+	S_IS(a.realm, "atlanta.example.com");
+	S_IS(a.nonce, "ea9c8e88df84f1cec4341ae6cbe5a359");
+	S_IS(a.opaque, "");
+	S_IS(a.uri, "sips:ss2.biloxi.example.com");
+	S_IS(a.response, "dfe56131d1958046689d83306477ecc");
 	assert_int_equal(a.response.len, 31);
 
 	struct sp_auth untouched;
@@ -230,12 +212,12 @@ static void test_invite_proxy_authorization(void **state)
 	struct file f;
 	struct sp_auth a;
 	struct sp_parse_error err = { 0 };
-	struct sp_str v = header_of(&f, SIPHON_VECTORS "/examples/invite-proxy-authorization.sip",
+	struct sp_str v = header_of(&f, "examples/invite-proxy-authorization.sip",
 				    "Proxy-Authorization");
 	parse_ok(&a, v, 0);
-	assert_slice(a.username, "alice");
-	assert_slice(a.uri, "sip:bob@biloxi.example.com");
-	assert_slice(a.response, "42ce3cef44b22f50c6a6071bc8"); /* 26 digits as published */
+	S_IS(a.username, "alice");
+	S_IS(a.uri, "sip:bob@biloxi.example.com");
+	S_IS(a.response, "42ce3cef44b22f50c6a6071bc8"); /* 26 digits as published */
 	/* strict: MD5 (default) responses have 32 digits (RFC 8760 §2.7) */
 	assert_int_equal(sp_auth_parse(&a, v, SP_AUTH_STRICT, &err), -EBADMSG);
 	assert_string_equal(err.rule, "request-digest length");
@@ -248,13 +230,13 @@ static void test_rfc4475_regaut01(void **state)
 	(void)state;
 	struct file f;
 	struct sp_auth a;
-	struct sp_str v = header_of(&f, SIPHON_VECTORS "/rfc4475/regaut01.dat", "Authorization");
+	struct sp_str v = header_of(&f, "rfc4475/regaut01.dat", "Authorization");
 	parse_ok(&a, v, 0);
-	assert_slice(a.scheme, "NoOneKnowsThisScheme");
+	S_IS(a.scheme, "NoOneKnowsThisScheme");
 	assert_false(a.digest);
-	assert_slice(a.params, "opaque-data=here");
-	assert_slice(a.opaque, NULL); /* Digest fields stay absent */
-	assert_slice(a.username, NULL);
+	S_IS(a.params, "opaque-data=here");
+	S_IS(a.opaque, NULL); /* Digest fields stay absent */
+	S_IS(a.username, NULL);
 	parse_ok(&a, v, SP_AUTH_STRICT);
 	free(f.buf);
 }
@@ -274,7 +256,7 @@ static void test_rfc3665_sweep(void **state)
 		if (l < 5 || strcmp(de->d_name + l - 4, ".sip") != 0)
 			continue;
 		char path[512];
-		snprintf(path, sizeof(path), "%s/rfc3665/%s", SIPHON_VECTORS, de->d_name);
+		snprintf(path, sizeof(path), "rfc3665/%s", de->d_name);
 		struct file f;
 		file_load(&f, path);
 		files++;
@@ -321,15 +303,15 @@ static void test_folding_and_case(void **state)
 	struct sp_auth a;
 	parse_ok(&a, S(" dIgEsT\r\n REALM = \"a\" ,\r\n\tNonce=\"b\"\t, Qop=auth-int "), 0);
 	assert_true(a.digest);
-	assert_slice(a.scheme, "dIgEsT");
-	assert_slice(a.realm, "a");
-	assert_slice(a.nonce, "b");
-	assert_slice(a.qop, "auth-int");
-	assert_slice(a.params, "REALM = \"a\" ,\r\n\tNonce=\"b\"\t, Qop=auth-int");
+	S_IS(a.scheme, "dIgEsT");
+	S_IS(a.realm, "a");
+	S_IS(a.nonce, "b");
+	S_IS(a.qop, "auth-int");
+	S_IS(a.params, "REALM = \"a\" ,\r\n\tNonce=\"b\"\t, Qop=auth-int");
 
 	/* folding with a bare LF (the framer's tolerance) */
 	parse_ok(&a, S("Digest\n realm=\"x\""), 0);
-	assert_slice(a.realm, "x");
+	S_IS(a.realm, "x");
 }
 
 static void test_qop_forms(void **state)
@@ -337,13 +319,13 @@ static void test_qop_forms(void **state)
 	(void)state;
 	struct sp_auth a;
 	parse_ok(&a, S("Digest qop=\"auth,auth-int\""), 0); /* RFC 2617 §3.5 */
-	assert_slice(a.qop, "auth,auth-int");
+	S_IS(a.qop, "auth,auth-int");
 	parse_ok(&a, S("Digest qop=\"auth, auth-int\""), 0); /* RFC 7616 §3.9.1 */
-	assert_slice(a.qop, "auth, auth-int");
+	S_IS(a.qop, "auth, auth-int");
 	parse_ok(&a, S("Digest qop=auth"), 0);
-	assert_slice(a.qop, "auth");
+	S_IS(a.qop, "auth");
 	parse_ok(&a, S("Digest qop=\"token-ext\""), 0); /* unknown options are ignored later */
-	assert_slice(a.qop, "token-ext");
+	S_IS(a.qop, "token-ext");
 }
 
 /* RFC 7616 §3.9.2: SHA-512-256 with userhash and charset. */
@@ -358,9 +340,9 @@ static void test_rfc7616_userhash(void **state)
 		   "    opaque=\"HRPCssKJSGjCrkzDg8OhwpzCiGPChXYjwrI2QmXDnsOS\",\r\n"
 		   "    charset=UTF-8,\r\n    userhash=true"),
 		 SP_AUTH_STRICT);
-	assert_slice(a.algorithm, "SHA-512-256");
-	assert_slice(a.charset, "UTF-8");
-	assert_slice(a.userhash, "true");
+	S_IS(a.algorithm, "SHA-512-256");
+	S_IS(a.charset, "UTF-8");
+	S_IS(a.userhash, "true");
 
 	parse_ok(&a,
 		 S("Digest username=\"488869477bf257147b804c45308cd62ac4e25eb717b12b298c79e62dcea254ec\","
@@ -370,8 +352,8 @@ static void test_rfc7616_userhash(void **state)
 		   " response=\"ae66e67d6b427bd3f120414a82e4acff38e8ecd9101d6c861229025f607a79dd\","
 		   " opaque=\"HRPCssKJSGjCrkzDg8OhwpzCiGPChXYjwrI2QmXDnsOS\", userhash=true"),
 		 SP_AUTH_STRICT);
-	assert_slice(a.nc, "00000001");
-	assert_slice(a.cnonce, "NTg6RKcb9boFIAS3KrFK9BGeh+iDa/sm6jUMp2wds69v");
+	S_IS(a.nc, "00000001");
+	S_IS(a.cnonce, "NTg6RKcb9boFIAS3KrFK9BGeh+iDa/sm6jUMp2wds69v");
 	assert_int_equal(a.response.len, 64);
 
 	/* username* alone (RFC 5987 form) is fine and not a Digest field */
@@ -379,7 +361,7 @@ static void test_rfc7616_userhash(void **state)
 		 S("Digest username*=UTF-8''J%C3%A4s%C3%B8n%20Doe, realm=\"api@example.org\","
 		   " userhash=false"),
 		 0);
-	assert_slice(a.username, NULL);
+	S_IS(a.username, NULL);
 }
 
 static void test_authentication_info(void **state)
@@ -388,22 +370,22 @@ static void test_authentication_info(void **state)
 	struct sp_auth a;
 	/* RFC 3261 §20.6 */
 	parse_ok(&a, S("nextnonce=\"47364c23432d2e131a5fb210812c\""), SP_AUTH_NO_SCHEME);
-	assert_slice(a.scheme, NULL);
+	S_IS(a.scheme, NULL);
 	assert_false(a.digest);
-	assert_slice(a.nextnonce, "47364c23432d2e131a5fb210812c");
-	assert_slice(a.params, "nextnonce=\"47364c23432d2e131a5fb210812c\"");
+	S_IS(a.nextnonce, "47364c23432d2e131a5fb210812c");
+	S_IS(a.params, "nextnonce=\"47364c23432d2e131a5fb210812c\"");
 
 	parse_ok(&a,
 		 S("qop=auth, rspauth=\"6629fae49393a05397450978507c4ef1\",\r\n"
 		   " cnonce=\"0a4f113b\", nc=00000001"),
 		 SP_AUTH_NO_SCHEME);
-	assert_slice(a.qop, "auth");
-	assert_slice(a.rspauth, "6629fae49393a05397450978507c4ef1");
-	assert_slice(a.cnonce, "0a4f113b");
-	assert_slice(a.nc, "00000001");
+	S_IS(a.qop, "auth");
+	S_IS(a.rspauth, "6629fae49393a05397450978507c4ef1");
+	S_IS(a.cnonce, "0a4f113b");
+	S_IS(a.nc, "00000001");
 	/* response-digest = LDQUOT *LHEX RDQUOT: empty is allowed */
 	parse_ok(&a, S("rspauth=\"\""), SP_AUTH_NO_SCHEME);
-	assert_slice(a.rspauth, "");
+	S_IS(a.rspauth, "");
 }
 
 static void test_response_lengths(void **state)
@@ -415,7 +397,7 @@ static void test_response_lengths(void **state)
 	parse_ok(&a, S("Digest username=\"bob\", realm=\"r\", nonce=\"\", uri=\"sip:r\", "
 		       "response=\"\""),
 		 SP_AUTH_STRICT);
-	assert_slice(a.response, "");
+	S_IS(a.response, "");
 	/* 64 digits are right for SHA-256, wrong for MD5 in strict mode */
 	const char *r64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 	char v[200];
@@ -446,10 +428,10 @@ static void test_values_kept_as_written(void **state)
 		 S("Digest username=\"a\\\"b, c\", foo=bar, baz=\"q,r\", realm=\"\\\\\","
 		   " stale=\"TRUE\", domain=\"sip:a.example.com sip:b.example.com\""),
 		 SP_AUTH_STRICT);
-	assert_slice(a.username, "a\\\"b, c");
-	assert_slice(a.realm, "\\\\");
-	assert_slice(a.stale, "TRUE");
-	assert_slice(a.domain, "sip:a.example.com sip:b.example.com");
+	S_IS(a.username, "a\\\"b, c");
+	S_IS(a.realm, "\\\\");
+	S_IS(a.stale, "TRUE");
+	S_IS(a.domain, "sip:a.example.com sip:b.example.com");
 	/* a NUL byte escaped inside a quoted-string */
 	static const char nul[] = "Digest realm=\"a\\\0b\"";
 	parse_ok(&a, (struct sp_str){ nul, sizeof(nul) - 1 }, 0);
@@ -457,12 +439,12 @@ static void test_values_kept_as_written(void **state)
 	/* other schemes: params raw, repeats allowed, Digest fields absent */
 	parse_ok(&a, S("Foo realm=\"x\", realm=\"y\", nc=1"), SP_AUTH_STRICT);
 	assert_false(a.digest);
-	assert_slice(a.realm, NULL);
-	assert_slice(a.nc, NULL);
-	assert_slice(a.params, "realm=\"x\", realm=\"y\", nc=1");
+	S_IS(a.realm, NULL);
+	S_IS(a.nc, NULL);
+	S_IS(a.params, "realm=\"x\", realm=\"y\", nc=1");
 	/* value-less token chars in a value: token = 1*(alphanum / "-.!%*_+`'~") */
 	parse_ok(&a, S("Digest opaque=a-b.c!d%e*f_g+h`i'j~k"), 0);
-	assert_slice(a.opaque, "a-b.c!d%e*f_g+h`i'j~k");
+	S_IS(a.opaque, "a-b.c!d%e*f_g+h`i'j~k");
 }
 
 /* ---- reject rules ------------------------------------------------------- */

@@ -19,55 +19,7 @@
 
 #include "siphon/hdr.h"
 
-/* ---- exact-size copies of the test inputs ---------------------------- */
-
-static void *bufs[128];
-static size_t nbufs;
-
-static struct sp_str mkn(const char *s, size_t n)
-{
-	char *b = malloc(n ? n : 1);
-	assert_non_null(b);
-	memcpy(b, s, n);
-	assert_true(nbufs < sizeof(bufs) / sizeof(bufs[0]));
-	bufs[nbufs++] = b;
-	return (struct sp_str){b, n};
-}
-
-static struct sp_str mk(const char *s)
-{
-	return mkn(s, strlen(s));
-}
-
-static int release(void **state)
-{
-	(void)state;
-	while (nbufs)
-		free(bufs[--nbufs]);
-	return 0;
-}
-
-static void assert_str(struct sp_str s, const char *want)
-{
-	assert_non_null(s.p);
-	if (s.len != strlen(want) || memcmp(s.p, want, s.len) != 0)
-		fail_msg("got \"%.*s\", want \"%s\"", SP_STR_FMT(s), want);
-}
-
-/* Checks a failed parse: -EBADMSG, err->at at byte offset `at` of v, and
- * the rule (when want_rule is not NULL). */
-static void check_err(int rc, struct sp_str v, const struct sp_parse_error *err, ptrdiff_t at,
-		      const char *want_rule)
-{
-	assert_int_equal(rc, -EBADMSG);
-	assert_non_null(err->at);
-	assert_non_null(err->rule);
-	if (err->at - v.p != at)
-		fail_msg("\"%.*s\": err at %td, want %td (%s)", SP_STR_FMT(v), err->at - v.p, at,
-			 err->rule);
-	if (want_rule)
-		assert_string_equal(err->rule, want_rule);
-}
+#include "test_util.h"
 
 /* One macro per parser shape: OK_* returns the parsed struct, BAD_*
  * asserts the failure position. */
@@ -76,20 +28,18 @@ static void check_err(int rc, struct sp_str v, const struct sp_parse_error *err,
 	{                                                                                          \
 		type out;                                                                          \
 		struct sp_parse_error err = {0};                                                   \
-		struct sp_str v = mk(text);                                                        \
-		int rc = call(&out, v, &err);                                                      \
-		if (rc != 0)                                                                       \
-			fail_msg("\"%s\": rc %d at %td (%s)", text, rc, err.at - v.p, err.rule);   \
+		struct sp_str v = tu_copy_c(text);                                                 \
+		tu_parse_ok(call(&out, v, &err), v, &err);                                         \
 		return out;                                                                        \
 	}                                                                                          \
 	static void bad_##name##_n(const char *text, size_t n, ptrdiff_t at, const char *rule)     \
 	{                                                                                          \
 		type out, before;                                                                  \
 		struct sp_parse_error err = {0};                                                   \
-		struct sp_str v = mkn(text, n);                                                    \
+		struct sp_str v = tu_copy(text, n);                                                \
 		memset(&out, 0xa5, sizeof(out));                                                   \
 		before = out;                                                                      \
-		check_err(call(&out, v, &err), v, &err, at, rule);                                 \
+		tu_parse_bad(call(&out, v, &err), v, &err, at, rule);                              \
 		assert_memory_equal(&out, &before, sizeof(out)); /* untouched */                   \
 	}                                                                                          \
 	static void bad_##name(const char *text, ptrdiff_t at, const char *rule)                   \
@@ -111,18 +61,16 @@ DEFINE_PARSER_HELPERS(warning, struct sp_warning, sp_warning_parse)
 static void ok_check(int (*fn)(struct sp_str, struct sp_parse_error *), const char *text)
 {
 	struct sp_parse_error err = {0};
-	struct sp_str v = mk(text);
-	int rc = fn(v, &err);
-	if (rc != 0)
-		fail_msg("\"%s\": rc %d at %td (%s)", text, rc, err.at - v.p, err.rule);
+	struct sp_str v = tu_copy_c(text);
+	tu_parse_ok(fn(v, &err), v, &err);
 }
 
 static void bad_check_n(int (*fn)(struct sp_str, struct sp_parse_error *), const char *text,
 			size_t n, ptrdiff_t at, const char *rule)
 {
 	struct sp_parse_error err = {0};
-	struct sp_str v = mkn(text, n);
-	check_err(fn(v, &err), v, &err, at, rule);
+	struct sp_str v = tu_copy(text, n);
+	tu_parse_bad(fn(v, &err), v, &err, at, rule);
 }
 
 static void bad_check(int (*fn)(struct sp_str, struct sp_parse_error *), const char *text,
@@ -137,10 +85,8 @@ static uint32_t ok_uint(const char *text, uint32_t max)
 {
 	uint32_t out = 0xdeadbeef;
 	struct sp_parse_error err = {0};
-	struct sp_str v = mk(text);
-	int rc = sp_uint_parse(v, max, &out, &err, "Max-Forwards");
-	if (rc != 0)
-		fail_msg("\"%s\": rc %d at %td (%s)", text, rc, err.at - v.p, err.rule);
+	struct sp_str v = tu_copy_c(text);
+	tu_parse_ok(sp_uint_parse(v, max, &out, &err, "Max-Forwards"), v, &err);
 	return out;
 }
 
@@ -148,9 +94,9 @@ static void bad_uint(const char *text, uint32_t max, ptrdiff_t at)
 {
 	uint32_t out = 0xdeadbeef;
 	struct sp_parse_error err = {0};
-	struct sp_str v = mk(text);
-	check_err(sp_uint_parse(v, max, &out, &err, "Content-Length"), v, &err, at,
-		  "Content-Length");
+	struct sp_str v = tu_copy_c(text);
+	tu_parse_bad(sp_uint_parse(v, max, &out, &err, "Content-Length"), v, &err, at,
+		     "Content-Length");
 	assert_int_equal(out, 0xdeadbeef);
 }
 
@@ -185,9 +131,9 @@ static void test_uint(void **state)
 	/* NULL rule gives the generic one; NULL err is allowed */
 	uint32_t out;
 	struct sp_parse_error err = {0};
-	assert_int_equal(sp_uint_parse(mk("x"), 10, &out, &err, NULL), -EBADMSG);
+	assert_int_equal(sp_uint_parse(tu_copy_c("x"), 10, &out, &err, NULL), -EBADMSG);
 	assert_string_equal(err.rule, "1*DIGIT");
-	assert_int_equal(sp_uint_parse(mk("x"), 10, &out, NULL, NULL), -EBADMSG);
+	assert_int_equal(sp_uint_parse(tu_copy_c("x"), 10, &out, NULL, NULL), -EBADMSG);
 	assert_int_equal(sp_uint_parse(SP_STR_NULL, 10, &out, &err, NULL), -EBADMSG);
 }
 
@@ -198,7 +144,7 @@ static void test_cseq(void **state)
 	(void)state;
 	struct sp_cseq c = ok_cseq("4711 INVITE");
 	assert_int_equal(c.seq, 4711);
-	assert_str(c.method, "INVITE");
+	S_IS(c.method, "INVITE");
 	assert_int_equal(c.method_id, SP_METHOD_INVITE);
 
 	c = ok_cseq("0009\r\n  INVITE"); /* RFC 4475 wsinv */
@@ -211,7 +157,7 @@ static void test_cseq(void **state)
 
 	c = ok_cseq("139122385 !interesting-Method0123456789_*+`.%indeed'~"); /* intmeth */
 	assert_int_equal(c.seq, 139122385);
-	assert_str(c.method, "!interesting-Method0123456789_*+`.%indeed'~");
+	S_IS(c.method, "!interesting-Method0123456789_*+`.%indeed'~");
 	assert_int_equal(c.method_id, SP_METHOD_OTHER);
 
 	c = ok_cseq("29344 RE%47IST%45R"); /* esc02: not REGISTER */
@@ -252,7 +198,7 @@ static void test_rack(void **state)
 	struct sp_rack r = ok_rack("776656 1 INVITE");
 	assert_int_equal(r.rseq, 776656);
 	assert_int_equal(r.cseq, 1);
-	assert_str(r.method, "INVITE");
+	S_IS(r.method, "INVITE");
 	assert_int_equal(r.method_id, SP_METHOD_INVITE);
 
 	r = ok_rack(" 1\r\n 4294967295 \t UPDATE ");
@@ -280,8 +226,8 @@ static void test_session_expires(void **state)
 	(void)state;
 	struct sp_session_expires s = ok_se("4000;refresher=uac");
 	assert_int_equal(s.delta, 4000);
-	assert_str(s.refresher, "uac");
-	assert_str(s.params, ";refresher=uac");
+	S_IS(s.refresher, "uac");
+	S_IS(s.params, ";refresher=uac");
 
 	s = ok_se("1800");
 	assert_int_equal(s.delta, 1800);
@@ -290,11 +236,11 @@ static void test_session_expires(void **state)
 
 	s = ok_se(" 90 ;\r\n Refresher = UAS ; x-y=z");
 	assert_int_equal(s.delta, 90);
-	assert_str(s.refresher, "UAS");
+	S_IS(s.refresher, "UAS");
 
 	s = ok_se("4294967295;foo;refresher=uas");
 	assert_int_equal(s.delta, UINT32_MAX);
-	assert_str(s.refresher, "uas");
+	S_IS(s.refresher, "uas");
 
 	bad_se("abc", 0, "Session-Expires: delta-seconds");
 	bad_se("4294967296", 0, "Session-Expires: delta-seconds");
@@ -317,21 +263,21 @@ static void test_retry_after(void **state)
 	assert_int_equal(r.delta, 18000);
 	assert_int_equal(r.duration, 3600);
 	assert_null(r.comment.p);
-	assert_str(r.params, ";duration=3600");
+	S_IS(r.params, ";duration=3600");
 
 	r = ok_ra("120 (I'm in a meeting)");
 	assert_int_equal(r.delta, 120);
-	assert_str(r.comment, "(I'm in a meeting)");
+	S_IS(r.comment, "(I'm in a meeting)");
 	assert_int_equal(r.duration, -1);
 	assert_int_equal(r.params.len, 0);
 
 	r = ok_ra("120(nested (comment (deep)) \\) \\( \"q\" \xd0\xbd)");
-	assert_str(r.comment, "(nested (comment (deep)) \\) \\( \"q\" \xd0\xbd)");
+	S_IS(r.comment, "(nested (comment (deep)) \\) \\( \"q\" \xd0\xbd)");
 
 	r = ok_ra("300 (a\r\n b) \r\n ;duration=0;x=y");
-	assert_str(r.comment, "(a\r\n b)");
+	S_IS(r.comment, "(a\r\n b)");
 	assert_int_equal(r.duration, 0);
-	assert_str(r.params, ";duration=0;x=y");
+	S_IS(r.params, ";duration=0;x=y");
 
 	r = ok_ra("0");
 	assert_int_equal(r.delta, 0);
@@ -339,7 +285,7 @@ static void test_retry_after(void **state)
 	assert_int_equal(r.delta, UINT32_MAX);
 	assert_int_equal(r.duration, UINT32_MAX);
 	r = ok_ra("5 ()");
-	assert_str(r.comment, "()");
+	S_IS(r.comment, "()");
 
 	bad_ra("949302838503028349304023988", 0, "Retry-After: delta-seconds"); /* scalarlg */
 	bad_ra("4294967296", 0, "Retry-After: delta-seconds");
@@ -393,7 +339,7 @@ static void test_callid(void **state)
 	bad_check_n(sp_callid_parse, "a\0b", 3, 1, "Call-ID: callid");
 	struct sp_parse_error err = {0};
 	assert_int_equal(sp_callid_parse(SP_STR_NULL, &err), -EBADMSG);
-	assert_int_equal(sp_callid_parse(mk("a b"), NULL), -EBADMSG);
+	assert_int_equal(sp_callid_parse(tu_copy_c("a b"), NULL), -EBADMSG);
 }
 
 /* ---- tokens and Priority ----------------------------------------------------- */
@@ -429,35 +375,35 @@ static void test_media_type(void **state)
 {
 	(void)state;
 	struct sp_media_type m = ok_media("application/sdp");
-	assert_str(m.type, "application");
-	assert_str(m.subtype, "sdp");
+	S_IS(m.type, "application");
+	S_IS(m.subtype, "sdp");
 	assert_int_equal(m.params.len, 0);
 
 	m = ok_media("multipart/mixed;boundary=7a9cbec02ceef655"); /* mpart01 */
-	assert_str(m.subtype, "mixed");
-	assert_str(m.params, ";boundary=7a9cbec02ceef655");
+	S_IS(m.subtype, "mixed");
+	S_IS(m.params, ";boundary=7a9cbec02ceef655");
 
 	m = ok_media("application/pkcs7-mime; smime-type=enveloped-data;\r\n     name=smime.p7m");
-	assert_str(m.subtype, "pkcs7-mime");
-	assert_str(m.params, "; smime-type=enveloped-data;\r\n     name=smime.p7m");
+	S_IS(m.subtype, "pkcs7-mime");
+	S_IS(m.params, "; smime-type=enveloped-data;\r\n     name=smime.p7m");
 
 	m = ok_media("text/plain ; charset = \"utf-8\" ");
-	assert_str(m.params, "; charset = \"utf-8\"");
+	S_IS(m.params, "; charset = \"utf-8\"");
 
 	m = ok_media("application \r\n / sdp"); /* SLASH = SWS "/" SWS */
-	assert_str(m.type, "application");
-	assert_str(m.subtype, "sdp");
+	S_IS(m.type, "application");
+	S_IS(m.subtype, "sdp");
 
 	m = ok_media("*/*");
-	assert_str(m.type, "*");
-	assert_str(m.subtype, "*");
+	S_IS(m.type, "*");
+	S_IS(m.subtype, "*");
 	m = ok_media("text/*;q=0.5");
-	assert_str(m.subtype, "*");
-	assert_str(m.params, ";q=0.5");
+	S_IS(m.subtype, "*");
+	S_IS(m.params, ";q=0.5");
 	m = ok_media("text/nobodyKnowsThis"); /* sdp01 */
-	assert_str(m.subtype, "nobodyKnowsThis");
+	S_IS(m.subtype, "nobodyKnowsThis");
 	m = ok_media("application/pidf+xml;level");
-	assert_str(m.params, ";level");
+	S_IS(m.params, ";level");
 
 	bad_media("application", 11, "media-type: SLASH");
 	bad_media("", 0, "media-type: m-type");
@@ -478,26 +424,26 @@ static void test_event(void **state)
 {
 	(void)state;
 	struct sp_event e = ok_event("presence");
-	assert_str(e.package, "presence");
+	S_IS(e.package, "presence");
 	assert_null(e.id.p);
 	assert_int_equal(e.params.len, 0);
 
 	e = ok_event("presence.winfo");
-	assert_str(e.package, "presence.winfo");
+	S_IS(e.package, "presence.winfo");
 
 	e = ok_event("dialog;id=1234;call-id=\"abc@x\"");
-	assert_str(e.package, "dialog");
-	assert_str(e.id, "1234");
-	assert_str(e.params, ";id=1234;call-id=\"abc@x\"");
+	S_IS(e.package, "dialog");
+	S_IS(e.id, "1234");
+	S_IS(e.params, ";id=1234;call-id=\"abc@x\"");
 
 	e = ok_event(" Presence ;\r\n ID = x-y.z ");
-	assert_str(e.package, "Presence");
-	assert_str(e.id, "x-y.z");
+	S_IS(e.package, "Presence");
+	S_IS(e.id, "x-y.z");
 
 	e = ok_event("refer;id=93809824");
-	assert_str(e.id, "93809824");
+	S_IS(e.id, "93809824");
 	e = ok_event("a-b!%*_+`'~.t1.t2");
-	assert_str(e.package, "a-b!%*_+`'~.t1.t2");
+	S_IS(e.package, "a-b!%*_+`'~.t1.t2");
 
 	bad_event("", 0, "Event: event-type");
 	bad_event(".presence", 0, "Event: event-type");
@@ -518,29 +464,29 @@ static void test_substate(void **state)
 {
 	(void)state;
 	struct sp_substate s = ok_substate("active;expires=599"); /* RFC 3856 flow */
-	assert_str(s.state, "active");
+	S_IS(s.state, "active");
 	assert_int_equal(s.expires, 599);
 	assert_int_equal(s.retry_after, -1);
 	assert_null(s.reason.p);
-	assert_str(s.params, ";expires=599");
+	S_IS(s.params, ";expires=599");
 
 	s = ok_substate("pending");
-	assert_str(s.state, "pending");
+	S_IS(s.state, "pending");
 	assert_int_equal(s.expires, -1);
 	assert_int_equal(s.params.len, 0);
 
 	s = ok_substate("terminated;reason=noresource;retry-after=3600");
-	assert_str(s.state, "terminated");
-	assert_str(s.reason, "noresource");
+	S_IS(s.state, "terminated");
+	S_IS(s.reason, "noresource");
 	assert_int_equal(s.retry_after, 3600);
 
 	s = ok_substate(" Active ;\r\n Expires = 0600 ; x-foo ; Reason=Timeout ");
-	assert_str(s.state, "Active");
+	S_IS(s.state, "Active");
 	assert_int_equal(s.expires, 600);
-	assert_str(s.reason, "Timeout");
+	S_IS(s.reason, "Timeout");
 
 	s = ok_substate("x-ext;foo=bar;expires=4294967295");
-	assert_str(s.state, "x-ext");
+	S_IS(s.state, "x-ext");
 	assert_int_equal(s.expires, UINT32_MAX);
 
 	bad_substate("", 0, "Subscription-State: substate-value");
@@ -647,24 +593,24 @@ static void test_warning(void **state)
 	(void)state;
 	struct sp_warning w = ok_warning("307 isi.edu \"Session parameter 'foo' not understood\"");
 	assert_int_equal(w.code, 307);
-	assert_str(w.agent, "isi.edu");
-	assert_str(w.text, "\"Session parameter 'foo' not understood\"");
+	S_IS(w.agent, "isi.edu");
+	S_IS(w.text, "\"Session parameter 'foo' not understood\"");
 
 	w = ok_warning("399 overture \"In Progress\""); /* pseudonym */
 	assert_int_equal(w.code, 399);
-	assert_str(w.agent, "overture");
+	S_IS(w.agent, "overture");
 
 	w = ok_warning("370 192.0.2.1:5060 \"Choose a bigger pipe\"");
-	assert_str(w.agent, "192.0.2.1:5060");
+	S_IS(w.agent, "192.0.2.1:5060");
 	w = ok_warning("399 [2001:db8::1]:5060 \"x\"");
-	assert_str(w.agent, "[2001:db8::1]:5060");
+	S_IS(w.agent, "[2001:db8::1]:5060");
 	w = ok_warning("399 [2001:db8::1] \"\"");
-	assert_str(w.agent, "[2001:db8::1]");
-	assert_str(w.text, "\"\"");
+	S_IS(w.agent, "[2001:db8::1]");
+	S_IS(w.text, "\"\"");
 	w = ok_warning(" 000\r\n devnull  \"a \\\" b\" ");
 	assert_int_equal(w.code, 0);
-	assert_str(w.agent, "devnull");
-	assert_str(w.text, "\"a \\\" b\"");
+	S_IS(w.agent, "devnull");
+	S_IS(w.text, "\"a \\\" b\"");
 	w = ok_warning("999 x.y-z \"\xd0\xbd\"");
 	assert_int_equal(w.code, 999);
 
@@ -689,19 +635,19 @@ static void test_warning(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_teardown(test_uint, release),
-	    cmocka_unit_test_teardown(test_cseq, release),
-	    cmocka_unit_test_teardown(test_rack, release),
-	    cmocka_unit_test_teardown(test_session_expires, release),
-	    cmocka_unit_test_teardown(test_retry_after, release),
-	    cmocka_unit_test_teardown(test_callid, release),
-	    cmocka_unit_test_teardown(test_token_priority, release),
-	    cmocka_unit_test_teardown(test_media_type, release),
-	    cmocka_unit_test_teardown(test_event, release),
-	    cmocka_unit_test_teardown(test_substate, release),
-	    cmocka_unit_test_teardown(test_date, release),
-	    cmocka_unit_test_teardown(test_date_calendar, release),
-	    cmocka_unit_test_teardown(test_warning, release),
+	    cmocka_unit_test_teardown(test_uint, tu_free_copies),
+	    cmocka_unit_test_teardown(test_cseq, tu_free_copies),
+	    cmocka_unit_test_teardown(test_rack, tu_free_copies),
+	    cmocka_unit_test_teardown(test_session_expires, tu_free_copies),
+	    cmocka_unit_test_teardown(test_retry_after, tu_free_copies),
+	    cmocka_unit_test_teardown(test_callid, tu_free_copies),
+	    cmocka_unit_test_teardown(test_token_priority, tu_free_copies),
+	    cmocka_unit_test_teardown(test_media_type, tu_free_copies),
+	    cmocka_unit_test_teardown(test_event, tu_free_copies),
+	    cmocka_unit_test_teardown(test_substate, tu_free_copies),
+	    cmocka_unit_test_teardown(test_date, tu_free_copies),
+	    cmocka_unit_test_teardown(test_date_calendar, tu_free_copies),
+	    cmocka_unit_test_teardown(test_warning, tu_free_copies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,49 +16,14 @@
 
 #include "siphon/hdr.h"
 
-/* ---- exact-size copies of the test inputs ---------------------------- */
-
-static void *bufs[64];
-static size_t nbufs;
-
-static struct sp_str mkn(const char *s, size_t n)
-{
-	char *b = malloc(n ? n : 1);
-	assert_non_null(b);
-	memcpy(b, s, n);
-	assert_true(nbufs < sizeof(bufs) / sizeof(bufs[0]));
-	bufs[nbufs++] = b;
-	return (struct sp_str){b, n};
-}
-
-static struct sp_str mk(const char *s)
-{
-	return mkn(s, strlen(s));
-}
-
-static int release(void **state)
-{
-	(void)state;
-	while (nbufs)
-		free(bufs[--nbufs]);
-	return 0;
-}
-
-static void assert_str(struct sp_str s, const char *want)
-{
-	assert_non_null(s.p);
-	if (s.len != strlen(want) || memcmp(s.p, want, s.len) != 0)
-		fail_msg("got \"%.*s\", want \"%s\"", SP_STR_FMT(s), want);
-}
+#include "test_util.h"
 
 static struct sp_via ok_via(const char *text)
 {
 	struct sp_via via;
 	struct sp_parse_error err = {0};
-	struct sp_str v = mk(text);
-	int rc = sp_via_parse(&via, v, &err);
-	if (rc != 0)
-		fail_msg("\"%s\": rc %d at offset %td (%s)", text, rc, err.at - v.p, err.rule);
+	struct sp_str v = tu_copy_c(text);
+	tu_parse_ok(sp_via_parse(&via, v, &err), v, &err);
 	return via;
 }
 
@@ -67,14 +32,8 @@ static void bad_via_n(const char *text, size_t n, ptrdiff_t at, const char *rule
 {
 	struct sp_via via;
 	struct sp_parse_error err = {0};
-	struct sp_str v = mkn(text, n);
-	assert_int_equal(sp_via_parse(&via, v, &err), -EBADMSG);
-	assert_non_null(err.at);
-	if (err.at - v.p != at)
-		fail_msg("\"%s\": err at %td, want %td (%s)", text, err.at - v.p, at, err.rule);
-	assert_non_null(err.rule);
-	if (rule)
-		assert_string_equal(err.rule, rule);
+	struct sp_str v = tu_copy(text, n);
+	tu_parse_bad(sp_via_parse(&via, v, &err), v, &err, at, rule);
 }
 
 static void bad_via(const char *text, ptrdiff_t at, const char *rule)
@@ -88,15 +47,15 @@ static void test_basic(void **state)
 {
 	(void)state;
 	struct sp_via via = ok_via("SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds");
-	assert_str(via.proto_name, "SIP");
-	assert_str(via.proto_version, "2.0");
-	assert_str(via.transport_raw, "UDP");
+	S_IS(via.proto_name, "SIP");
+	S_IS(via.proto_version, "2.0");
+	S_IS(via.transport_raw, "UDP");
 	assert_int_equal(via.transport, SP_TP_UDP);
-	assert_str(via.sent_by.host, "pc33.atlanta.com");
+	S_IS(via.sent_by.host, "pc33.atlanta.com");
 	assert_int_equal(via.sent_by.kind, SP_HOST_NAME);
 	assert_false(via.sent_by.has_port);
-	assert_str(via.params, ";branch=z9hG4bK776asdhds");
-	assert_str(via.branch, "z9hG4bK776asdhds");
+	S_IS(via.params, ";branch=z9hG4bK776asdhds");
+	S_IS(via.branch, "z9hG4bK776asdhds");
 	assert_null(via.received.p);
 	assert_null(via.maddr.p);
 	assert_false(via.has_rport);
@@ -114,14 +73,14 @@ static void test_all_params(void **state)
 	assert_int_equal(via.transport, SP_TP_TCP);
 	assert_true(via.sent_by.has_port);
 	assert_int_equal(via.sent_by.port, 5060);
-	assert_str(via.branch, "z9hG4bKnashds7");
-	assert_str(via.received, "192.0.2.101");
+	S_IS(via.branch, "z9hG4bKnashds7");
+	S_IS(via.received, "192.0.2.101");
 	assert_true(via.has_rport);
 	assert_int_equal(via.rport, 49152);
-	assert_str(via.maddr, "224.2.0.1");
+	S_IS(via.maddr, "224.2.0.1");
 	assert_int_equal(via.ttl, 16);
-	assert_str(via.params, ";branch=z9hG4bKnashds7;received=192.0.2.101;rport=49152"
-			       ";maddr=224.2.0.1;ttl=16;x-ext;y=\"q v\"");
+	S_IS(via.params, ";branch=z9hG4bKnashds7;received=192.0.2.101;rport=49152"
+			 ";maddr=224.2.0.1;ttl=16;x-ext;y=\"q v\"");
 }
 
 /* §7.3.1: parameter names are case-insensitive; values kept as written. */
@@ -130,8 +89,8 @@ static void test_param_name_case(void **state)
 	(void)state;
 	struct sp_via via =
 	    ok_via("SIP/2.0/UDP h.example.com;BRANCH=z9hG4bKAbC;Received=10.0.0.1;RPort");
-	assert_str(via.branch, "z9hG4bKAbC");
-	assert_str(via.received, "10.0.0.1");
+	S_IS(via.branch, "z9hG4bKAbC");
+	S_IS(via.received, "10.0.0.1");
 	assert_true(via.has_rport);
 	assert_int_equal(via.rport, 0);
 }
@@ -141,23 +100,23 @@ static void test_wsinv(void **state)
 {
 	(void)state;
 	struct sp_via via = ok_via("SIP  /   2.0\r\n /UDP\r\n    192.0.2.2;branch=390skdjuw");
-	assert_str(via.proto_name, "SIP");
-	assert_str(via.proto_version, "2.0");
-	assert_str(via.transport_raw, "UDP");
-	assert_str(via.sent_by.host, "192.0.2.2");
+	S_IS(via.proto_name, "SIP");
+	S_IS(via.proto_version, "2.0");
+	S_IS(via.transport_raw, "UDP");
+	S_IS(via.sent_by.host, "192.0.2.2");
 	assert_int_equal(via.sent_by.kind, SP_HOST_IPV4);
-	assert_str(via.branch, "390skdjuw");
+	S_IS(via.branch, "390skdjuw");
 
 	via = ok_via(
 	    "  SIP  / 2.0  / TCP     spindle.example.com   ;\r\n  branch  =   z9hG4bK9ikj8  ");
 	assert_int_equal(via.transport, SP_TP_TCP);
-	assert_str(via.sent_by.host, "spindle.example.com");
-	assert_str(via.branch, "z9hG4bK9ikj8");
-	assert_str(via.params, ";\r\n  branch  =   z9hG4bK9ikj8");
+	S_IS(via.sent_by.host, "spindle.example.com");
+	S_IS(via.branch, "z9hG4bK9ikj8");
+	S_IS(via.params, ";\r\n  branch  =   z9hG4bK9ikj8");
 
 	via = ok_via(" SIP  /    2.0   / UDP  192.168.255.111   ; branch=\r\n z9hG4bK30239");
-	assert_str(via.sent_by.host, "192.168.255.111");
-	assert_str(via.branch, "z9hG4bK30239");
+	S_IS(via.sent_by.host, "192.168.255.111");
+	S_IS(via.branch, "z9hG4bK30239");
 }
 
 /* RFC 4475 §3.1.1.10: known and unknown transports. */
@@ -180,7 +139,7 @@ static void test_transports(void **state)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sp_via via = ok_via(cases[i].text);
-		assert_str(via.transport_raw, cases[i].raw);
+		S_IS(via.transport_raw, cases[i].raw);
 		assert_int_equal(via.transport, cases[i].tp);
 	}
 }
@@ -190,7 +149,7 @@ static void test_badbranch_parses(void **state)
 {
 	(void)state;
 	struct sp_via via = ok_via("SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK");
-	assert_str(via.branch, "z9hG4bK");
+	S_IS(via.branch, "z9hG4bK");
 }
 
 /* RFC 4475 §3.1.2.16 badvers: the version is kept for the message layer. */
@@ -198,10 +157,10 @@ static void test_badvers_parses(void **state)
 {
 	(void)state;
 	struct sp_via via = ok_via("SIP/7.0/UDP c.example.com;branch=z9hG4bKkdjuw");
-	assert_str(via.proto_version, "7.0");
+	S_IS(via.proto_version, "7.0");
 	via = ok_via("FOO/x.y/UDP c.example.com");
-	assert_str(via.proto_name, "FOO");
-	assert_str(via.proto_version, "x.y");
+	S_IS(via.proto_name, "FOO");
+	S_IS(via.proto_version, "x.y");
 }
 
 /* RFC 4475 §3.1.1.2 intmeth (branch of every token char) and §3.1.1.7
@@ -210,14 +169,14 @@ static void test_rfc4475_misc(void **state)
 {
 	(void)state;
 	struct sp_via via = ok_via("SIP/2.0/TCP host1.example.com;branch=z9hG4bK-.!%66*_+`'~");
-	assert_str(via.branch, "z9hG4bK-.!%66*_+`'~");
+	S_IS(via.branch, "z9hG4bK-.!%66*_+`'~");
 
 	via =
 	    ok_via("SIP/2.0/TCP host.example.com;received=192.0.2.5;branch=verylonglonglonglonglong"
 		   "longlonglonglonglonglonglonglonglonglonglongbranchvalue");
-	assert_str(via.received, "192.0.2.5");
-	assert_str(via.branch, "verylonglonglonglonglong"
-			       "longlonglonglonglonglonglonglonglonglonglongbranchvalue");
+	S_IS(via.received, "192.0.2.5");
+	S_IS(via.branch, "verylonglonglonglonglong"
+			 "longlonglonglonglonglonglonglonglonglonglongbranchvalue");
 
 	via = ok_via("SIP/2.0/UDP iftgw.example.com");
 	assert_null(via.branch.p);
@@ -229,7 +188,7 @@ static void test_rfc4475_misc(void **state)
 
 	/* esc02: '%' is a token char, not an escape */
 	via = ok_via("SIP/2.0/UDP host5.example.net;branch=z9hG4bK%fz");
-	assert_str(via.branch, "z9hG4bK%fz");
+	S_IS(via.branch, "z9hG4bK%fz");
 }
 
 /* RFC 5118 §4.1, §4.5, §4.7, §4.9. */
@@ -237,35 +196,35 @@ static void test_rfc5118(void **state)
 {
 	(void)state;
 	struct sp_via via = ok_via("SIP/2.0/UDP [2001:db8::9:1];branch=z9hG4bKas3-111");
-	assert_str(via.sent_by.host, "[2001:db8::9:1]");
+	S_IS(via.sent_by.host, "[2001:db8::9:1]");
 	assert_int_equal(via.sent_by.kind, SP_HOST_IPV6);
 	assert_false(via.sent_by.has_port);
 
 	/* via-received-param-with-delim: brackets accepted, then dropped */
 	via =
 	    ok_via("SIP/2.0/UDP [2001:db8::9:1];received=[2001:db8::9:255];branch=z9hG4bKas3-111");
-	assert_str(via.received, "2001:db8::9:255");
-	assert_str(via.branch, "z9hG4bKas3-111");
+	S_IS(via.received, "2001:db8::9:255");
+	S_IS(via.branch, "z9hG4bKas3-111");
 
 	/* via-received-param-no-delim: the RFC 3261 grammar's own form */
 	via = ok_via("SIP/2.0/UDP [2001:db8::9:1];received=2001:db8::9:255;branch=z9hG4bKas3");
-	assert_str(via.received, "2001:db8::9:255");
-	assert_str(via.branch, "z9hG4bKas3");
+	S_IS(via.received, "2001:db8::9:255");
+	S_IS(via.branch, "z9hG4bKas3");
 
 	/* mult-ip-in-header */
 	via = ok_via("SIP/2.0/UDP [2001:db8::9:1]:6050;branch=z9hG4bKas3-111");
-	assert_str(via.sent_by.host, "[2001:db8::9:1]");
+	S_IS(via.sent_by.host, "[2001:db8::9:1]");
 	assert_true(via.sent_by.has_port);
 	assert_int_equal(via.sent_by.port, 6050);
 	via = ok_via("SIP/2.0/TCP [2001:db8::9:255];branch=z9hG4bK451jj;received=192.0.2.200");
-	assert_str(via.received, "192.0.2.200");
+	S_IS(via.received, "192.0.2.200");
 
 	/* ipv4-mapped-ipv6 */
 	via = ok_via("SIP/2.0/UDP [::ffff:192.0.2.10]:19823;branch=z9hG4bKbh19");
-	assert_str(via.sent_by.host, "[::ffff:192.0.2.10]");
+	S_IS(via.sent_by.host, "[::ffff:192.0.2.10]");
 	assert_int_equal(via.sent_by.port, 19823);
 	via = ok_via("SIP/2.0/UDP [::1];received=::ffff:192.0.2.2");
-	assert_str(via.received, "::ffff:192.0.2.2");
+	S_IS(via.received, "::ffff:192.0.2.2");
 }
 
 /* COLON = SWS ":" SWS around the port; port bounds. */
@@ -273,9 +232,9 @@ static void test_sent_by_port(void **state)
 {
 	(void)state;
 	struct sp_via via = ok_via("SIP/2.0/UDP host.example.com : 5070 ;branch=z9hG4bKa");
-	assert_str(via.sent_by.host, "host.example.com");
+	S_IS(via.sent_by.host, "host.example.com");
 	assert_int_equal(via.sent_by.port, 5070);
-	assert_str(via.branch, "z9hG4bKa");
+	S_IS(via.branch, "z9hG4bKa");
 	via = ok_via("SIP/2.0/UDP host:\r\n 0");
 	assert_true(via.sent_by.has_port);
 	assert_int_equal(via.sent_by.port, 0);
@@ -284,7 +243,7 @@ static void test_sent_by_port(void **state)
 	via = ok_via("SIP/2.0/UDP [::1] :00080");
 	assert_int_equal(via.sent_by.port, 80);
 	via = ok_via("SIP/2.0/UDP example.com.");
-	assert_str(via.sent_by.host, "example.com.");
+	S_IS(via.sent_by.host, "example.com.");
 }
 
 static void test_rport_ttl_maddr(void **state)
@@ -298,13 +257,13 @@ static void test_rport_ttl_maddr(void **state)
 	assert_int_equal(via.ttl, 0);
 	via = ok_via("SIP/2.0/UDP h;ttl=255;maddr=[2001:db8::1]");
 	assert_int_equal(via.ttl, 255);
-	assert_str(via.maddr, "[2001:db8::1]");
+	S_IS(via.maddr, "[2001:db8::1]");
 	via = ok_via("SIP/2.0/UDP h;ttl=007;maddr=sip.example.com");
 	assert_int_equal(via.ttl, 7);
-	assert_str(via.maddr, "sip.example.com");
+	S_IS(via.maddr, "sip.example.com");
 	via = ok_via("SIP/2.0/UDP h ; rport = 1 ; maddr = 10.1.2.3");
 	assert_int_equal(via.rport, 1);
-	assert_str(via.maddr, "10.1.2.3");
+	S_IS(via.maddr, "10.1.2.3");
 }
 
 /* ---- errors -------------------------------------------------------------- */
@@ -342,7 +301,7 @@ static void test_bad_sent_protocol(void **state)
 	assert_int_equal(sp_via_parse(&via, SP_STR_NULL, &err), -EBADMSG);
 	assert_non_null(err.at);
 	/* err may be NULL */
-	assert_int_equal(sp_via_parse(&via, mk("SIP/2.0"), NULL), -EBADMSG);
+	assert_int_equal(sp_via_parse(&via, tu_copy_c("SIP/2.0"), NULL), -EBADMSG);
 }
 
 static void test_bad_sent_by(void **state)
@@ -433,25 +392,25 @@ static void test_bad_rport_ttl(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_teardown(test_basic, release),
-	    cmocka_unit_test_teardown(test_all_params, release),
-	    cmocka_unit_test_teardown(test_param_name_case, release),
-	    cmocka_unit_test_teardown(test_wsinv, release),
-	    cmocka_unit_test_teardown(test_transports, release),
-	    cmocka_unit_test_teardown(test_badbranch_parses, release),
-	    cmocka_unit_test_teardown(test_badvers_parses, release),
-	    cmocka_unit_test_teardown(test_rfc4475_misc, release),
-	    cmocka_unit_test_teardown(test_rfc5118, release),
-	    cmocka_unit_test_teardown(test_sent_by_port, release),
-	    cmocka_unit_test_teardown(test_rport_ttl_maddr, release),
-	    cmocka_unit_test_teardown(test_badinv01, release),
-	    cmocka_unit_test_teardown(test_bad_sent_protocol, release),
-	    cmocka_unit_test_teardown(test_bad_sent_by, release),
-	    cmocka_unit_test_teardown(test_bad_trailer, release),
-	    cmocka_unit_test_teardown(test_bad_branch, release),
-	    cmocka_unit_test_teardown(test_bad_received, release),
-	    cmocka_unit_test_teardown(test_bad_maddr, release),
-	    cmocka_unit_test_teardown(test_bad_rport_ttl, release),
+	    cmocka_unit_test_teardown(test_basic, tu_free_copies),
+	    cmocka_unit_test_teardown(test_all_params, tu_free_copies),
+	    cmocka_unit_test_teardown(test_param_name_case, tu_free_copies),
+	    cmocka_unit_test_teardown(test_wsinv, tu_free_copies),
+	    cmocka_unit_test_teardown(test_transports, tu_free_copies),
+	    cmocka_unit_test_teardown(test_badbranch_parses, tu_free_copies),
+	    cmocka_unit_test_teardown(test_badvers_parses, tu_free_copies),
+	    cmocka_unit_test_teardown(test_rfc4475_misc, tu_free_copies),
+	    cmocka_unit_test_teardown(test_rfc5118, tu_free_copies),
+	    cmocka_unit_test_teardown(test_sent_by_port, tu_free_copies),
+	    cmocka_unit_test_teardown(test_rport_ttl_maddr, tu_free_copies),
+	    cmocka_unit_test_teardown(test_badinv01, tu_free_copies),
+	    cmocka_unit_test_teardown(test_bad_sent_protocol, tu_free_copies),
+	    cmocka_unit_test_teardown(test_bad_sent_by, tu_free_copies),
+	    cmocka_unit_test_teardown(test_bad_trailer, tu_free_copies),
+	    cmocka_unit_test_teardown(test_bad_branch, tu_free_copies),
+	    cmocka_unit_test_teardown(test_bad_received, tu_free_copies),
+	    cmocka_unit_test_teardown(test_bad_maddr, tu_free_copies),
+	    cmocka_unit_test_teardown(test_bad_rport_ttl, tu_free_copies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

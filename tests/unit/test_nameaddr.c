@@ -15,38 +15,14 @@
 
 #include "siphon/hdr.h"
 
-#define MAX_BUFS 256
-static char *bufs[MAX_BUFS];
-static int nbufs;
-
-static struct sp_str input(const char *s, size_t len)
-{
-	char *b = malloc(len ? len : 1);
-	assert_non_null(b);
-	assert_true(nbufs < MAX_BUFS);
-	memcpy(b, s, len);
-	bufs[nbufs++] = b;
-	return (struct sp_str){b, len};
-}
-
-static int free_bufs(void **state)
-{
-	(void)state;
-	while (nbufs)
-		free(bufs[--nbufs]);
-	return 0;
-}
+#include "test_util.h"
 
 static struct sp_nameaddr parse_n(const char *s, size_t len, unsigned flags)
 {
 	struct sp_nameaddr na;
 	struct sp_parse_error err = {0};
-	struct sp_str in = input(s, len);
-	int rc = sp_nameaddr_parse(&na, in, flags, &err);
-	if (rc != 0)
-		print_error("unexpected failure on '%.*s' at %td (%s)\n", (int)len, s,
-			    err.at ? err.at - in.p : -1, err.rule ? err.rule : "?");
-	assert_int_equal(rc, 0);
+	struct sp_str in = tu_copy(s, len);
+	tu_parse_ok(sp_nameaddr_parse(&na, in, flags, &err), in, &err);
 	return na;
 }
 
@@ -59,17 +35,8 @@ static void bad_n(const char *s, size_t len, unsigned flags, size_t at)
 {
 	struct sp_nameaddr na;
 	struct sp_parse_error err = {0};
-	struct sp_str in = input(s, len);
-	int rc = sp_nameaddr_parse(&na, in, flags, &err);
-	if (rc == 0)
-		print_error("unexpected success on '%.*s'\n", (int)len, s);
-	assert_int_equal(rc, -EBADMSG);
-	assert_non_null(err.at);
-	assert_non_null(err.rule);
-	if ((size_t)(err.at - in.p) != at)
-		print_error("'%.*s': error at %td (%s), expected %zu\n", (int)len, s, err.at - in.p,
-			    err.rule, at);
-	assert_int_equal(err.at - in.p, at);
+	struct sp_str in = tu_copy(s, len);
+	tu_parse_bad(sp_nameaddr_parse(&na, in, flags, &err), in, &err, (ptrdiff_t)at, NULL);
 }
 
 static void bad(const char *s, unsigned flags, size_t at)
@@ -77,25 +44,17 @@ static void bad(const char *s, unsigned flags, size_t at)
 	bad_n(s, strlen(s), flags, at);
 }
 
-#define assert_slice(sl, lit)                                                                      \
-	do {                                                                                       \
-		struct sp_str s_ = (sl);                                                           \
-		assert_non_null(s_.p);                                                             \
-		assert_int_equal(s_.len, sizeof(lit) - 1);                                         \
-		assert_memory_equal(s_.p, lit, sizeof(lit) - 1);                                   \
-	} while (0)
-
 static void test_basic(void **state)
 {
 	(void)state;
 	struct sp_nameaddr na = parse("Alice <sip:alice@atlanta.com>;tag=1928301774", 0);
-	assert_slice(na.display, "Alice");
-	assert_slice(na.uri_raw, "sip:alice@atlanta.com");
+	S_IS(na.display, "Alice");
+	S_IS(na.uri_raw, "sip:alice@atlanta.com");
 	assert_int_equal(na.uri.scheme, SP_URI_SIP);
-	assert_slice(na.uri.user, "alice");
-	assert_slice(na.uri.hp.host, "atlanta.com");
-	assert_slice(na.params, ";tag=1928301774");
-	assert_slice(na.tag, "1928301774");
+	S_IS(na.uri.user, "alice");
+	S_IS(na.uri.hp.host, "atlanta.com");
+	S_IS(na.params, ";tag=1928301774");
+	S_IS(na.tag, "1928301774");
 	assert_true(na.angle);
 	assert_false(na.star);
 
@@ -108,26 +67,26 @@ static void test_basic(void **state)
 	na = parse("sip:bob@biloxi.com", 0);
 	assert_false(na.angle);
 	assert_int_equal(na.display.len, 0);
-	assert_slice(na.uri_raw, "sip:bob@biloxi.com");
+	S_IS(na.uri_raw, "sip:bob@biloxi.com");
 	assert_null(na.tag.p);
 
 	na = parse("\"Bob\" <sips:bob@biloxi.com> ;tag=a6c85cf", 0);
-	assert_slice(na.display, "\"Bob\"");
+	S_IS(na.display, "\"Bob\"");
 	assert_int_equal(na.uri.scheme, SP_URI_SIPS);
-	assert_slice(na.params, ";tag=a6c85cf");
-	assert_slice(na.tag, "a6c85cf");
+	S_IS(na.params, ";tag=a6c85cf");
+	S_IS(na.tag, "a6c85cf");
 
 	/* Several tokens, LWS kept as written inside the display name. */
 	na = parse("Mr  Watson <sip:w@x.example>", 0);
-	assert_slice(na.display, "Mr  Watson");
+	S_IS(na.display, "Mr  Watson");
 	na = parse("\"\" <sip:w@x.example>", 0);
-	assert_slice(na.display, "\"\"");
+	S_IS(na.display, "\"\"");
 	/* A valueless tag is no tag. */
 	na = parse("<sip:w@x.example>;tag", 0);
 	assert_null(na.tag.p);
 	/* Outer LWS is tolerated even though callers trim it. */
 	na = parse("  <sip:w@x.example>;tag=1 \r\n ", 0);
-	assert_slice(na.tag, "1");
+	S_IS(na.tag, "1");
 }
 
 /* RFC 4475 §3.1.1.1 wsinv: folding and LWS around ';' and '='. */
@@ -137,36 +96,36 @@ static void test_wsinv(void **state)
 	struct sp_nameaddr na =
 	    parse("sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n", 0);
 	assert_false(na.angle);
-	assert_slice(na.uri_raw, "sip:vivekg@chair-dnrc.example.com");
-	assert_slice(na.tag, "1918181833n");
+	S_IS(na.uri_raw, "sip:vivekg@chair-dnrc.example.com");
+	S_IS(na.tag, "1918181833n");
 
 	na = parse(
 	    "\"J Rosenberg \\\\\\\"\"       <sip:jdrosen@example.com>\r\n  ;\r\n  tag = 98asjd8",
 	    0);
-	assert_slice(na.display, "\"J Rosenberg \\\\\\\"\"");
-	assert_slice(na.uri.user, "jdrosen");
-	assert_slice(na.tag, "98asjd8");
+	S_IS(na.display, "\"J Rosenberg \\\\\\\"\"");
+	S_IS(na.uri.user, "jdrosen");
+	S_IS(na.tag, "98asjd8");
 
 	na = parse("\"Quoted string \\\"\\\"\" <sip:jdrosen@example.com> ; newparam =\r\n"
 		   "      newvalue ;\r\n  secondparam ; q = 0.33",
 		   SP_NA_STAR);
-	assert_slice(na.display, "\"Quoted string \\\"\\\"\"");
+	S_IS(na.display, "\"Quoted string \\\"\\\"\"");
 	assert_int_equal(sp_contact_q(&na), 330);
 	struct sp_str v;
 	assert_true(sp_param_find(na.params, "newparam", &v));
-	assert_slice(v, "newvalue");
+	S_IS(v, "newvalue");
 	assert_true(sp_param_find(na.params, "secondparam", &v));
 	assert_null(v.p);
 
 	na = parse("<sip:services.example.com;lr;unknownwith=value;unknown-no-value>", SP_NA_ANGLE);
 	assert_true(na.uri.lr);
-	assert_slice(na.uri.params, ";lr;unknownwith=value;unknown-no-value");
+	S_IS(na.uri.params, ";lr;unknownwith=value;unknown-no-value");
 
 	/* Folded LWS between display name, <> and params. */
 	na = parse("\"Bob\"\r\n <sip:bob@biloxi.com>\r\n ;tag=a6c85cf", 0);
-	assert_slice(na.tag, "a6c85cf");
+	S_IS(na.tag, "a6c85cf");
 	na = parse("Bob\r\n\t<sip:bob@biloxi.com>", 0);
-	assert_slice(na.display, "Bob");
+	S_IS(na.display, "Bob");
 }
 
 /* RFC 4475 §3.1.1.2 intmeth: raw BEL, NUL, DEL as quoted-pairs. */
@@ -180,16 +139,16 @@ static void test_intmeth(void **state)
 	static const char dn[] = "\"BEL:\\\x07 NUL:\\\0 DEL:\\\x7f\"";
 	assert_int_equal(na.display.len, sizeof(dn) - 1);
 	assert_memory_equal(na.display.p, dn, sizeof(dn) - 1);
-	assert_slice(na.uri.user, "1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*");
-	assert_slice(na.uri.hp.host, "example.com");
+	S_IS(na.uri.user, "1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*");
+	S_IS(na.uri.hp.host, "example.com");
 
 	struct sp_nameaddr from =
 	    parse("token1~` token2'+_ token3*%!.- <sip:mundane@example.com>;"
 		  "fromParam''~+*_!.-%=\"\xd1\x80\xd0\xb0\xd0\xb1\xd0\xbe\xd1\x82"
 		  "\xd0\xb0\xd1\x8e\xd1\x89\xd0\xb8\xd0\xb9\";tag=_token~1'+`*%!-.",
 		  0);
-	assert_slice(from.display, "token1~` token2'+_ token3*%!.-");
-	assert_slice(from.tag, "_token~1'+`*%!-.");
+	S_IS(from.display, "token1~` token2'+_ token3*%!.-");
+	S_IS(from.tag, "_token~1'+`*%!-.");
 
 	/* A raw control outside a quoted-pair is an error. */
 	bad_n("\"a\x07\" <sip:a@b.example>", 20, 0, 2);
@@ -201,11 +160,11 @@ static void test_lwsdisp(void **state)
 {
 	(void)state;
 	struct sp_nameaddr na = parse("caller<sip:caller@example.com>;tag=323", 0);
-	assert_slice(na.display, "caller");
-	assert_slice(na.uri.user, "caller");
-	assert_slice(na.tag, "323");
+	S_IS(na.display, "caller");
+	S_IS(na.uri.user, "caller");
+	S_IS(na.tag, "323");
 	na = parse("\"caller\"<sip:caller@example.com>", 0);
-	assert_slice(na.display, "\"caller\"");
+	S_IS(na.display, "\"caller\"");
 }
 
 /* RFC 4475 §3.3.12-§3.3.14: addr-spec vs name-addr parameters. */
@@ -214,26 +173,26 @@ static void test_cparam_regescrt(void **state)
 	(void)state;
 	/* cparam01: unknownparam is a header parameter. */
 	struct sp_nameaddr na = parse("sip:+19725552222@gw1.example.net;unknownparam", SP_NA_STAR);
-	assert_slice(na.uri_raw, "sip:+19725552222@gw1.example.net");
+	S_IS(na.uri_raw, "sip:+19725552222@gw1.example.net");
 	assert_int_equal(na.uri.params.len, 0);
-	assert_slice(na.params, ";unknownparam");
+	S_IS(na.params, ";unknownparam");
 	/* cparam02: inside <> it is a uri-parameter. */
 	na = parse("<sip:+19725552222@gw1.example.net;unknownparam>", SP_NA_STAR);
-	assert_slice(na.uri.params, ";unknownparam");
+	S_IS(na.uri.params, ";unknownparam");
 	assert_int_equal(na.params.len, 0);
 	/* regescrt: headers in a URI are fine inside <>. */
 	na = parse("<sip:user@example.com?Route=%3Csip:sip.example.com%3E>", SP_NA_STAR);
-	assert_slice(na.uri.headers, "Route=%3Csip:sip.example.com%3E");
+	S_IS(na.uri.headers, "Route=%3Csip:sip.example.com%3E");
 	/* regbadct: but not in the addr-spec form (RFC 3261 §20.10). */
 	bad("sip:user@example.com?Route=%3Csip:sip.example.com%3E", SP_NA_STAR, 20);
 	bad("sip:a@b.example,sip:c@d.example", 0, 15);
 	/* In addr-spec form a ';' in the user part ends the URI. */
 	bad("sip:user;par=x@example.com", 0, 14);
 	na = parse("<sip:user;par=x@example.com>", 0);
-	assert_slice(na.uri.user, "user;par=x");
+	S_IS(na.uri.user, "user;par=x");
 	/* Header params keep RFC 3261 §7.3.1 syntax: quoted values. */
 	na = parse("<sip:a@b.example>;x=\"quoted; value\";tag=t", 0);
-	assert_slice(na.tag, "t");
+	S_IS(na.tag, "t");
 }
 
 /* RFC 4475 §3.3.4 unksm2: any scheme in name-addr and addr-spec. */
@@ -242,26 +201,26 @@ static void test_other_schemes(void **state)
 	(void)state;
 	struct sp_nameaddr na = parse("isbn:2983792873", 0);
 	assert_int_equal(na.uri.scheme, SP_URI_OTHER);
-	assert_slice(na.uri.opaque, "2983792873");
+	S_IS(na.uri.opaque, "2983792873");
 	na = parse("<http://www.example.com>;tag=3234233", 0);
 	assert_int_equal(na.uri.scheme, SP_URI_OTHER);
-	assert_slice(na.uri.scheme_raw, "http");
-	assert_slice(na.tag, "3234233");
+	S_IS(na.uri.scheme_raw, "http");
+	S_IS(na.tag, "3234233");
 	na = parse("<name:John_Smith>", SP_NA_STAR);
-	assert_slice(na.uri.opaque, "John_Smith");
+	S_IS(na.uri.opaque, "John_Smith");
 	/* RFC 3261 §20.10 example. */
 	na = parse("\"Mr. Watson\" <mailto:watson@bell-telephone.com> ;q=0.1", SP_NA_STAR);
-	assert_slice(na.uri.scheme_raw, "mailto");
+	S_IS(na.uri.scheme_raw, "mailto");
 	assert_int_equal(sp_contact_q(&na), 100);
 	na = parse("<tel:+1-201-555-0123>", 0);
 	assert_int_equal(na.uri.scheme, SP_URI_TEL);
 	na = parse("tel:+1-201-555-0123;tag=x", 0);
 	assert_int_equal(na.uri.scheme, SP_URI_TEL);
 	assert_int_equal(na.uri.params.len, 0);
-	assert_slice(na.tag, "x");
+	S_IS(na.tag, "x");
 	/* An IPv6 host (RFC 5118 §4.1). */
 	na = parse("\"Caller\" <sip:caller@[2001:db8::1]>", 0);
-	assert_slice(na.uri.hp.host, "[2001:db8::1]");
+	S_IS(na.uri.hp.host, "[2001:db8::1]");
 }
 
 /* The RFC 4475 §3.1.2 invalid display names and brackets. */
@@ -276,7 +235,7 @@ static void test_invalid(void **state)
 	bad("Watson, Thomas <sip:t.watson@ieee.org>", 0, 6);
 	bad("Bell", 0, 4);
 	struct sp_nameaddr na = parse("Alexander <sip:a.g.bell@bell-tel.com>;tag=43", 0);
-	assert_slice(na.display, "Alexander");
+	S_IS(na.display, "Alexander");
 	/* badaspec: LWS inside <>. */
 	bad("\"Watson, Thomas\" < sip:t.watson@example.org >", 0, 18);
 	bad("<sip:t.watson@example.org >", 0, 25);
@@ -320,7 +279,7 @@ static void test_star_and_angle(void **state)
 	na = parse("<sip:p1.example.com;lr>", SP_NA_ANGLE);
 	assert_true(na.uri.lr);
 	na = parse("\"proxy\" <sip:p1.example.com;lr>;foo", SP_NA_ANGLE | SP_NA_ANY_SCHEME);
-	assert_slice(na.params, ";foo");
+	S_IS(na.params, ";foo");
 }
 
 static void test_contact_q(void **state)
@@ -346,7 +305,7 @@ static void test_contact_q(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sp_parse_error err;
 		struct sp_nameaddr na;
-		struct sp_str in = input(cases[i].value, strlen(cases[i].value));
+		struct sp_str in = tu_copy_c(cases[i].value);
 		int rc = sp_nameaddr_parse(&na, in, SP_NA_STAR, &err);
 		if (rc != 0) {
 			/* "0,5" is split by the message parser; alone it fails. */
@@ -404,8 +363,8 @@ static void test_slice_bounds(void **state)
 {
 	(void)state;
 	struct sp_nameaddr na = parse_n("<sip:a@b.example>;tag=abc;x=y", 25, 0);
-	assert_slice(na.tag, "abc");
-	assert_slice(na.params, ";tag=abc");
+	S_IS(na.tag, "abc");
+	S_IS(na.params, ";tag=abc");
 	bad_n("<sip:a@b.example>", 16, 0, 16);
 	bad_n("\"abc\" <sip:a@b.example>", 3, 0, 3);
 	bad_n("sip:a@b.example;tag=", 20, 0, 20);
@@ -413,7 +372,7 @@ static void test_slice_bounds(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_teardown(f, free_bufs)
+#define T(f) cmocka_unit_test_teardown(f, tu_free_copies)
 	const struct CMUnitTest tests[] = {
 	    T(test_basic),	     T(test_wsinv),	      T(test_intmeth),
 	    T(test_lwsdisp),	     T(test_cparam_regescrt), T(test_other_schemes),

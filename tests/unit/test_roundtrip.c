@@ -28,59 +28,9 @@
 #include "siphon/msg.h"
 #include "siphon/print.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "test_util.h"
 
 /* ---- helpers -------------------------------------------------------------- */
-
-static char *load(const char *rel, size_t *len)
-{
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s", SIPHON_VECTORS, rel);
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		print_error("cannot open %s\n", path);
-		return NULL;
-	}
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc(n > 0 ? (size_t)n : 1);
-	if (!buf || (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)) {
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static void slice_eq(struct sp_str s, const char *want, size_t n, const char *file, int line)
-{
-	if (s.len == n && (n == 0 || (s.p && memcmp(s.p, want, n) == 0)))
-		return;
-	print_error("slice \"%.*s\" (len %zu) != \"%.*s\" (len %zu)\n", (int)s.len, s.p ? s.p : "",
-		    s.len, (int)n, want, n);
-	_fail(file, line);
-}
-#define S_EQ(s, lit) slice_eq((s), (lit), sizeof(lit) - 1, __FILE__, __LINE__)
-
-/* An exact-size heap copy of a literal, so ASan catches overreads. */
-static char *dup_lit(const char *s, size_t n)
-{
-	char *p = malloc(n ? n : 1);
-	assert_non_null(p);
-	memcpy(p, s, n);
-	return p;
-}
-
-static const struct sp_hdr *hdr_n(const struct sp_msg *m, enum sp_hdr_id id, unsigned n)
-{
-	const struct sp_hdr *h = sp_msg_hdr(m, id);
-	while (h && n--)
-		h = sp_msg_hdr_next(m, h);
-	return h;
-}
 
 static void parse_ok(struct sp_msg *m, const char *buf, size_t len)
 {
@@ -112,7 +62,7 @@ static void print_expect(const struct sp_msg *msg, const struct sp_msg_edit *e, 
 		_fail(file, line);
 	}
 	/* Exact-size copy for the reparse. */
-	*out = dup_lit(mem, w.len);
+	*out = tu_dup(mem, w.len);
 	free(mem);
 	parse_ok(again, *out, want_len);
 	assert_int_equal(again->consumed, want_len);
@@ -160,7 +110,7 @@ static int setup_base(void **state)
 	if (!fx)
 		return -1;
 	fx->len = sizeof(base) - 1;
-	fx->buf = dup_lit(base, fx->len);
+	fx->buf = tu_dup(base, fx->len);
 	if (sp_msg_parse(&fx->msg, fx->buf, fx->len) != 0 || sp_msg_validate(&fx->msg) != 0)
 		return -1;
 	sp_edit_init(&fx->e);
@@ -232,7 +182,7 @@ static void prepend_via_not_first(void **state)
 				   "Call-ID: c\r\n"
 				   "CSeq: 1 OPTIONS\r\n"
 				   "Content-Length: 0\r\n\r\n";
-	char *buf = dup_lit(in, sizeof(in) - 1), *out;
+	char *buf = tu_dup(in, sizeof(in) - 1), *out;
 	struct sp_msg msg, again;
 	struct sp_msg_edit e;
 	parse_ok(&msg, buf, sizeof(in) - 1);
@@ -247,7 +197,7 @@ static void prepend_via_not_first(void **state)
 
 	/* A message with no Via at all: the new Via goes first. */
 	static const char novia[] = "SIP/2.0 200 OK\r\nCall-ID: c\r\n\r\n";
-	char *b2 = dup_lit(novia, sizeof(novia) - 1);
+	char *b2 = tu_dup(novia, sizeof(novia) - 1);
 	struct sp_msg m2;
 	assert_int_equal(sp_msg_parse(&m2, b2, sizeof(novia) - 1), 0);
 	PRINT_EXPECT(&m2, &e,
@@ -280,8 +230,8 @@ static void remove_top_via_value(void **state)
 static void remove_whole_via_line(void **state)
 {
 	struct fixture *fx = *state;
-	assert_int_equal(sp_edit_remove(&fx->e, &fx->msg, hdr_n(&fx->msg, SP_HDR_VIA, 0)), 0);
-	assert_int_equal(sp_edit_remove(&fx->e, &fx->msg, hdr_n(&fx->msg, SP_HDR_VIA, 1)), 0);
+	assert_int_equal(sp_edit_remove(&fx->e, &fx->msg, tu_hdr_n(&fx->msg, SP_HDR_VIA, 0)), 0);
+	assert_int_equal(sp_edit_remove(&fx->e, &fx->msg, tu_hdr_n(&fx->msg, SP_HDR_VIA, 1)), 0);
 	PRINT_EXPECT(&fx->msg, &fx->e,
 		     L_RL L_VIA1 L_MF L_ROUTE2 L_ROUTE1 L_REST L_CONTACT L_XU L_CT L_CL "\r\n" BODY,
 		     &fx->again, &fx->out);
@@ -306,7 +256,7 @@ static void remove_route(void **state)
 	sp_msg_free(&fx->again);
 	free(fx->out);
 	sp_edit_init(&fx->e);
-	assert_int_equal(sp_edit_remove(&fx->e, &fx->msg, hdr_n(&fx->msg, SP_HDR_ROUTE, 2)), 0);
+	assert_int_equal(sp_edit_remove(&fx->e, &fx->msg, tu_hdr_n(&fx->msg, SP_HDR_ROUTE, 2)), 0);
 	PRINT_EXPECT(&fx->msg, &fx->e,
 		     L_RL L_VIA2 L_VIA1 L_MF L_ROUTE2 L_REST L_CONTACT L_XU L_CT L_CL "\r\n" BODY,
 		     &fx->again, &fx->out);
@@ -338,7 +288,7 @@ static void replace_contact(void **state)
 static void replace_second_route_value(void **state)
 {
 	struct fixture *fx = *state;
-	assert_int_equal(sp_edit_replace(&fx->e, &fx->msg, hdr_n(&fx->msg, SP_HDR_ROUTE, 1),
+	assert_int_equal(sp_edit_replace(&fx->e, &fx->msg, tu_hdr_n(&fx->msg, SP_HDR_ROUTE, 1),
 					 SP_STR("<sip:new.example.com;lr>")),
 			 0);
 	PRINT_EXPECT(&fx->msg, &fx->e,
@@ -455,7 +405,7 @@ static void adds_content_length(void **state)
 				   "Content-Length: 5\r\n"
 				   "\r\n"
 				   "hello";
-	char *buf = dup_lit(in, sizeof(in) - 1), *out;
+	char *buf = tu_dup(in, sizeof(in) - 1), *out;
 	struct sp_msg msg, again;
 	parse_ok(&msg, buf, sizeof(in) - 1);
 	assert_int_equal(msg.content_length, -1);
@@ -493,7 +443,7 @@ static void compact_content_length_rewritten(void **state)
 				   "Content-Length: 11\r\n"
 				   "\r\n"
 				   "hello world";
-	char *buf = dup_lit(in, sizeof(in) - 1), *out;
+	char *buf = tu_dup(in, sizeof(in) - 1), *out;
 	struct sp_msg msg, again;
 	struct sp_msg_edit e;
 	parse_ok(&msg, buf, sizeof(in) - 1);
@@ -577,7 +527,7 @@ static void build_request(void **state)
 				   "hello";
 	assert_int_equal(w.len, sizeof(want) - 1);
 	assert_memory_equal(mem, want, w.len);
-	char *buf = dup_lit(mem, w.len);
+	char *buf = tu_dup(mem, w.len);
 	struct sp_msg msg;
 	parse_ok(&msg, buf, w.len);
 	assert_int_equal(msg.method_id, SP_METHOD_MESSAGE);
@@ -613,7 +563,7 @@ static void build_response(void **state)
 				   "\r\n";
 	assert_int_equal(w.len, sizeof(want) - 1);
 	assert_memory_equal(mem, want, w.len);
-	char *buf = dup_lit(mem, w.len);
+	char *buf = tu_dup(mem, w.len);
 	struct sp_msg msg;
 	parse_ok(&msg, buf, w.len);
 	assert_int_equal(msg.status, 180);
@@ -625,7 +575,7 @@ static void build_response(void **state)
 	sp_wbuf_init(&w, mem, sizeof(mem));
 	sp_msgb_response(&w, 299, "Custom Thing");
 	assert_int_equal(sp_msgb_finish(&w, SP_STR_NULL, SP_STR_NULL), 0);
-	buf = dup_lit(mem, w.len);
+	buf = tu_dup(mem, w.len);
 	parse_ok(&msg, buf, w.len);
 	assert_int_equal(msg.status, 299);
 	S_EQ(msg.reason, "Custom Thing");
@@ -635,7 +585,7 @@ static void build_response(void **state)
 		sp_wbuf_init(&w, mem, sizeof(mem));
 		sp_msgb_response(&w, code, NULL);
 		assert_int_equal(sp_msgb_finish(&w, SP_STR_NULL, SP_STR_NULL), 0);
-		buf = dup_lit(mem, w.len);
+		buf = tu_dup(mem, w.len);
 		assert_int_equal(sp_msg_parse(&msg, buf, w.len), 0);
 		assert_int_equal(msg.status, code);
 		assert_true(msg.reason.len > 0);
@@ -719,7 +669,7 @@ static void framer_back_to_back(void **state)
 {
 	(void)state;
 	size_t len = sizeof(stream2) - 1;
-	char *buf = dup_lit(stream2, len);
+	char *buf = tu_dup(stream2, len);
 	size_t lens[4];
 	assert_int_equal(frame_all(buf, len, lens, 4), 2);
 	assert_int_equal(lens[0], first_len());
@@ -752,7 +702,7 @@ static void framer_every_boundary(void **state)
 	unsigned n = 0;
 	for (size_t end = start + 1; end <= len; end++) {
 		/* A fresh exact-size copy of what has arrived so far. */
-		char *chunk = dup_lit(stream2 + start, end - start);
+		char *chunk = tu_dup(stream2 + start, end - start);
 		size_t out = 0, eoff = 0;
 		int rc = sp_framer_feed(&f, chunk, end - start, &out, &eoff);
 		free(chunk);
@@ -846,7 +796,7 @@ static void framer_bad_content_length(void **state)
 	for (unsigned i = 0; i < ARRAY_SIZE(tails); i++) {
 		char buf[512];
 		size_t len = (size_t)snprintf(buf, sizeof(buf), "%s%s", head, tails[i]);
-		char *copy = dup_lit(buf, len);
+		char *copy = tu_dup(buf, len);
 		EXPECT_BAD(copy, len, 0, 0);
 		free(copy);
 	}
@@ -856,7 +806,7 @@ static void framer_bad_content_length(void **state)
 					    "rfc4475/inv2543.dat"};
 	for (unsigned i = 0; i < ARRAY_SIZE(files); i++) {
 		size_t len;
-		char *buf = load(files[i], &len);
+		char *buf = tu_load(files[i], &len);
 		assert_non_null(buf);
 		EXPECT_BAD(buf, len, 0, 0);
 		free(buf);
@@ -897,7 +847,7 @@ static void framer_waits(void **state)
 	static const char *const files[] = {"rfc4475/clerr.dat", "rfc4475/baddn.dat"};
 	for (unsigned i = 0; i < ARRAY_SIZE(files); i++) {
 		size_t len;
-		char *buf = load(files[i], &len);
+		char *buf = tu_load(files[i], &len);
 		assert_non_null(buf);
 		struct sp_framer f;
 		size_t out = 0, eoff = 0;
@@ -923,7 +873,7 @@ static void framer_torture_files(void **state)
 		char rel[64];
 		size_t len, out = 0, eoff = 0;
 		snprintf(rel, sizeof(rel), "rfc4475/%s.dat", ok[i]);
-		char *buf = load(rel, &len);
+		char *buf = tu_load(rel, &len);
 		assert_non_null(buf);
 		struct sp_framer f;
 		sp_framer_init(&f, 0, 0);
@@ -939,7 +889,7 @@ static void framer_torture_files(void **state)
 	}
 
 	size_t len, out = 0, eoff = 0;
-	char *buf = load("rfc4475/dblreq.dat", &len);
+	char *buf = tu_load("rfc4475/dblreq.dat", &len);
 	assert_non_null(buf);
 	struct sp_framer f;
 	sp_framer_init(&f, 0, 0);
