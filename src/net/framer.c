@@ -11,7 +11,8 @@
 
 #include "siphon/ctype.h"
 #include "siphon/err.h"
-#include "siphon/msg.h"
+#include "siphon/framer.h"
+#include "siphon/str.h"
 
 #define DEFAULT_MAX_HEADER (16u * 1024u)
 #define DEFAULT_MAX_BODY (1024u * 1024u)
