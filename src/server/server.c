@@ -1,0 +1,493 @@
+/*
+ * The running server (server.h): worker threads, each with its own
+ * SO_REUSEPORT sockets (net.h) and transaction layer (tsx.h), and the
+ * receive path that ties them to the UAS core (core.c):
+ *
+ *   datagram or framed TCP message
+ *     -> sp_msg_parse (a broken start line: sp_uas_salvage)
+ *     -> response: the transaction layer (another worker's branch: posted
+ *        to that worker's mailbox, DESIGN.md §3); otherwise dropped
+ *     -> request that parsed, validated and has Via/From/To/Call-ID/CSeq:
+ *        sp_tsx_input; a new transaction is answered from on_request by
+ *        sp_uas_decide + sp_uas_reply + sp_tsx_respond (retransmissions are
+ *        then absorbed by the transaction)
+ *     -> anything else: answered statelessly (or dropped) by the same core
+ *
+ * Every send goes through io_send, which enforces the send policy
+ * (sp_route_check: no broadcast, only security.allow_destinations) and
+ * the reliable-transport rule of RFC 3261 §18.2.2 (reopen a connection
+ * that closed). One access log line per request (access_log.c).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include "siphon/log.h"
+#include "siphon/mem.h"
+#include "siphon/net.h"
+#include "siphon/response.h"
+#include "siphon/server.h"
+#include "siphon/tsx.h"
+
+#define MAX_UDP_LOCALS 32
+
+struct worker {
+	struct sp_server *srv;
+	unsigned index;
+	struct sp_loop *loop;
+	struct sp_net *net;
+	struct sp_tsx_layer *tsx;
+	/* UDP local addresses seen, so a response leaves from the address
+	 * and port its request arrived on (RFC 3581 §4). Their addresses
+	 * serve as the opaque sp_tsx_dest.conn of UDP destinations. */
+	struct sp_sa udp_local[MAX_UDP_LOCALS];
+	unsigned nudp_local;
+	/* The message being handled, for on_request. */
+	struct {
+		int parse_rc, validate_rc;
+		size_t len;
+		uint64_t t0;
+		enum sp_transport tp;
+		const struct sp_sa *src;
+	} cur;
+	char *scratch; /* salvage copy, max_message + 64 */
+	char *out;     /* response being built */
+	size_t out_cap;
+};
+
+struct sp_server {
+	struct sp_config cfg;
+	struct sp_workers *workers;
+	struct worker *w; /* cfg.workers of them */
+	/* The listen addresses with real ports: worker 0 binds first (port
+	 * 0 becomes an ephemeral port) and the others bind the same. */
+	struct sp_config_listen bound[SP_CONFIG_MAX_LISTEN];
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int bound_state; /* 0 pending, 1 bound, -errno failed */
+};
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static const struct sp_sa *udp_handle(struct worker *w, const struct sp_sa *local)
+{
+	if (!local || !local->len)
+		return NULL;
+	for (unsigned i = 0; i < w->nudp_local; i++)
+		if (sp_sa_eq(&w->udp_local[i], local))
+			return &w->udp_local[i];
+	if (w->nudp_local == MAX_UDP_LOCALS)
+		return NULL; /* the first socket of the family will do */
+	w->udp_local[w->nudp_local] = *local;
+	return &w->udp_local[w->nudp_local++];
+}
+
+static int denied(const struct sp_sa *dst, int rc)
+{
+	char buf[SP_SA_STRLEN];
+	sp_sa_print(dst, buf, sizeof(buf));
+	SP_LOG_RL(SP_LOG_WARN, "not sending to %s: %s", buf,
+		  rc == -EACCES ? "broadcast, multicast or outside security.allow_destinations"
+				: "no address");
+	return rc;
+}
+
+/* The transport under the transaction layer (tsx.h sp_tsx_io). */
+static int io_send(void *arg, const struct sp_tsx_dest *to, const void *buf, size_t len)
+{
+	struct worker *w = arg;
+	const struct sp_config *cfg = &w->srv->cfg;
+	struct sp_sa dst;
+	int rc;
+
+	switch (to->tp) {
+	case SP_TP_UDP:
+		rc = sp_route_check(cfg, &to->addr);
+		if (rc)
+			return denied(&to->addr, rc);
+		return sp_net_send_udp(w->net, to->conn, &to->addr, buf, len);
+	case SP_TP_TCP: {
+		struct sp_conn *c = to->conn;
+		if (c && sp_conn_alive(c)) {
+			rc = sp_route_check(cfg, sp_conn_peer(c));
+			return rc ? denied(sp_conn_peer(c), rc) : sp_conn_send(c, buf, len);
+		}
+		/* RFC 3261 §18.2.2: the connection is gone; open one to the
+		 * received address and the sent-by port. */
+		if (sp_route_reconnect(buf, len, &dst) != 0)
+			return -ENOTCONN;
+		rc = sp_route_check(cfg, &dst);
+		return rc ? denied(&dst, rc) : sp_net_send_tcp(w->net, NULL, &dst, buf, len);
+	}
+	default:
+		return -EPROTONOSUPPORT;
+	}
+}
+
+static void log_access(struct worker *w, const struct sp_msg *msg, unsigned status, const char *why)
+{
+	struct sp_access a = {
+		.worker = w->index,
+		.tp = w->cur.tp,
+		.src = w->cur.src,
+		.msg = msg,
+		.status = status,
+		.why = why,
+		.usec = now_us() - w->cur.t0,
+	};
+	sp_access_log(&a);
+}
+
+static void decide(struct worker *w, const struct sp_msg *msg, struct sp_uas_decision *d)
+{
+	struct sp_uas_input in = {
+		.msg = msg,
+		.parse_rc = w->cur.parse_rc,
+		.validate_rc = w->cur.validate_rc,
+		.wire_len = w->cur.len,
+		.max_message = w->srv->cfg.sip.max_message_bytes,
+	};
+	sp_uas_decide(&in, d);
+}
+
+/* A new server transaction (tsx.h on_request). */
+static void on_request(struct sp_tsx_layer *l, struct sp_tsx *st, const struct sp_msg *req,
+		       const struct sp_tsx_dest *src, void *arg)
+{
+	struct worker *w = arg;
+	struct sp_uas_decision d;
+	struct sp_wbuf b;
+	int rc;
+
+	(void)l;
+	decide(w, req, &d);
+	if (!d.status) {
+		log_access(w, req, 0, d.why);
+		return;
+	}
+	sp_wbuf_init(&b, w->out, w->out_cap);
+	rc = sp_uas_reply(&b, req, &src->addr, &d, w->srv->cfg.server_name);
+	if (rc == 0)
+		rc = sp_tsx_respond(st, b.p, b.len);
+	if (rc)
+		SP_LOG_RL(SP_LOG_DEBUG, "worker %u: response %u not sent: %s", w->index, d.status,
+			  strerror(-rc));
+	log_access(w, req, d.status, d.why);
+}
+
+/* Answers msg without a transaction (it failed to parse or validate,
+ * lacks what matching needs, or the table is full). */
+static void stateless(struct worker *w, const struct sp_msg *msg, const struct sp_tsx_dest *from,
+		      const struct sp_uas_decision *d)
+{
+	struct sp_tsx_dest to;
+	struct sp_wbuf b;
+	int rc;
+
+	if (!d->status) {
+		log_access(w, msg, 0, d->why);
+		return;
+	}
+	sp_wbuf_init(&b, w->out, w->out_cap);
+	rc = sp_uas_reply(&b, msg, &from->addr, d, w->srv->cfg.server_name);
+	if (rc) {
+		log_access(w, msg, 0, rc == -EINVAL ? "cannot answer: no Via or CSeq" : d->why);
+		return;
+	}
+	if (msg->has_via)
+		sp_response_dest(msg, from, &to);
+	else
+		to = *from; /* §18.2.2 needs a Via; the source is all we have */
+	rc = io_send(w, &to, b.p, b.len);
+	if (rc && rc != -EACCES)
+		SP_LOG_RL(SP_LOG_DEBUG, "worker %u: response %u not sent: %s", w->index, d->status,
+			  strerror(-rc));
+	log_access(w, msg, d->status, d->why);
+}
+
+struct handover {
+	struct worker *to;
+	enum sp_transport tp;
+	struct sp_sa src, local;
+	size_t len;
+	char buf[];
+};
+
+static void handle(struct worker *w, const char *buf, size_t len, enum sp_transport tp,
+		   const struct sp_sa *src, const struct sp_sa *local, struct sp_conn *conn,
+		   bool posted);
+
+static void handover_run(void *arg)
+{
+	struct handover *h = arg;
+	handle(h->to, h->buf, h->len, h->tp, &h->src, &h->local, NULL, true);
+	sp_free(h);
+}
+
+/* DESIGN.md §3: a response whose branch names another worker goes to
+ * that worker's mailbox (a copy: the receive buffer is reused). */
+static void hand_over(struct worker *w, unsigned owner, const char *buf, size_t len,
+		      enum sp_transport tp, const struct sp_sa *src, const struct sp_sa *local)
+{
+	if (owner >= w->srv->cfg.workers)
+		return;
+	struct handover *h = sp_malloc(sizeof(*h) + len);
+	if (!h)
+		return;
+	h->to = &w->srv->w[owner];
+	h->tp = tp;
+	h->src = *src;
+	if (local)
+		h->local = *local;
+	else
+		memset(&h->local, 0, sizeof(h->local));
+	h->len = len;
+	memcpy(h->buf, buf, len);
+	if (sp_loop_post(h->to->loop, handover_run, h) != 0)
+		sp_free(h);
+}
+
+static void handle(struct worker *w, const char *buf, size_t len, enum sp_transport tp,
+		   const struct sp_sa *src, const struct sp_sa *local, struct sp_conn *conn,
+		   bool posted)
+{
+	struct sp_msg msg;
+	struct sp_uas_decision d;
+	struct sp_tsx_dest from = { .tp = tp, .addr = *src };
+	unsigned owner = 0;
+	int rc;
+
+	from.conn = tp == SP_TP_UDP ? (void *)udp_handle(w, local) : (void *)conn;
+	w->cur.t0 = now_us();
+	w->cur.tp = tp;
+	w->cur.src = src;
+	w->cur.len = len;
+	w->cur.validate_rc = 0;
+	w->cur.parse_rc = sp_msg_parse(&msg, buf, len);
+
+	if (!msg.request) {
+		/* Responses: only the transaction layer wants them (RFC 4475
+		 * bcast, bigcode, scalarlg and strays are dropped). */
+		if (w->cur.parse_rc == 0 && msg.has_via && msg.has_cseq) {
+			rc = sp_tsx_input(w->tsx, &msg, &from, &owner);
+			if (rc == SP_TSX_OTHER_WORKER && !posted)
+				hand_over(w, owner, buf, len, tp, src, local);
+		}
+		sp_msg_free(&msg);
+		return;
+	}
+	if (w->cur.parse_rc == -EBADMSG && msg.nlines == 0)
+		sp_uas_salvage(&msg, buf, len, w->scratch, w->srv->cfg.sip.max_message_bytes + 64);
+	else if (w->cur.parse_rc == 0)
+		w->cur.validate_rc = sp_msg_validate(&msg);
+
+	if (w->cur.parse_rc == 0 && w->cur.validate_rc == 0 && msg.has_via && msg.has_from &&
+	    msg.has_to && msg.has_call_id && msg.has_cseq &&
+	    len <= w->srv->cfg.sip.max_message_bytes) {
+		rc = sp_tsx_input(w->tsx, &msg, &from, NULL);
+		switch (rc) {
+		case SP_TSX_NEW: /* answered in on_request */
+			sp_msg_free(&msg);
+			return;
+		case SP_TSX_ABSORBED:
+			SP_LOG(SP_LOG_DEBUG, "worker %u: retransmission absorbed", w->index);
+			sp_msg_free(&msg);
+			return;
+		case SP_TSX_ACK:
+			log_access(w, &msg, 0, "ACK");
+			sp_msg_free(&msg);
+			return;
+		case -EBUSY: {
+			/* tsx.h: the table is full; answer 503 statelessly. */
+			struct sp_uas_decision busy = { .status = 503, .why = "transaction table full" };
+			stateless(w, &msg, &from, &busy);
+			sp_msg_free(&msg);
+			return;
+		}
+		default:
+			break; /* answer statelessly below */
+		}
+	}
+	decide(w, &msg, &d);
+	stateless(w, &msg, &from, &d);
+	sp_msg_free(&msg);
+}
+
+static void on_recv(struct sp_net *net, const struct sp_net_rx *rx, void *arg)
+{
+	(void)net;
+	handle(arg, rx->buf, rx->len, rx->tp, &rx->src, &rx->local, rx->conn, false);
+}
+
+static void net_config(const struct sp_config *cfg, const struct sp_config_listen *listen,
+		       struct sp_net_listen *nl, struct sp_net_config *nc)
+{
+	for (unsigned i = 0; i < cfg->nlisten; i++) {
+		nl[i].tp = listen[i].tp;
+		nl[i].addr = listen[i].addr;
+	}
+	memset(nc, 0, sizeof(*nc));
+	nc->listen = nl;
+	nc->nlisten = cfg->nlisten;
+	nc->max_conns_per_ip = cfg->tcp.max_connections_per_ip;
+	nc->max_conns = cfg->tcp.max_connections;
+	nc->idle_timeout_ms = cfg->tcp.idle_timeout_s * 1000u;
+	nc->connect_timeout_ms = cfg->tcp.connect_timeout_s * 1000u;
+	nc->max_header = cfg->sip.max_header_bytes;
+	nc->max_body = cfg->sip.max_message_bytes;
+	nc->dscp = cfg->sip.dscp;
+}
+
+static void worker_free(struct worker *w)
+{
+	sp_tsx_layer_destroy(w->tsx);
+	w->tsx = NULL;
+	sp_net_destroy(w->net);
+	w->net = NULL;
+	sp_free(w->scratch);
+	w->scratch = NULL;
+	sp_free(w->out);
+	w->out = NULL;
+}
+
+static int worker_setup(struct sp_loop *loop, unsigned index, void *arg)
+{
+	struct sp_server *s = arg;
+	struct worker *w = &s->w[index];
+	const struct sp_config *cfg = &s->cfg;
+	struct sp_net_listen nl[SP_CONFIG_MAX_LISTEN];
+	struct sp_net_config nc;
+	int rc;
+
+	w->srv = s;
+	w->index = index;
+	w->loop = loop;
+	w->out_cap = cfg->sip.max_message_bytes + 4096;
+	w->scratch = sp_malloc(cfg->sip.max_message_bytes + 64);
+	w->out = sp_malloc(w->out_cap);
+	if (!w->scratch || !w->out) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+
+	/* Worker 0 binds first; the others wait for its real ports. */
+	if (index > 0) {
+		pthread_mutex_lock(&s->lock);
+		while (s->bound_state == 0)
+			pthread_cond_wait(&s->cond, &s->lock);
+		rc = s->bound_state < 0 ? -ECANCELED : 0;
+		pthread_mutex_unlock(&s->lock);
+		if (rc)
+			goto fail;
+	}
+	net_config(cfg, index ? s->bound : cfg->listen, nl, &nc);
+	rc = sp_net_create(&w->net, loop, &nc, on_recv, NULL, w);
+	if (index == 0) {
+		pthread_mutex_lock(&s->lock);
+		if (rc == 0) {
+			for (unsigned i = 0; i < cfg->nlisten; i++) {
+				s->bound[i] = cfg->listen[i];
+				s->bound[i].addr = *sp_net_local(w->net, i);
+			}
+		}
+		s->bound_state = rc ? rc : 1;
+		pthread_cond_broadcast(&s->cond);
+		pthread_mutex_unlock(&s->lock);
+	}
+	if (rc)
+		goto fail;
+
+	struct sp_tsx_config tc = {
+		.t1 = cfg->sip.t1_ms,
+		.t2 = cfg->sip.t2_ms,
+		.t4 = cfg->sip.t4_ms,
+	};
+	struct sp_tsx_io io = { .send = io_send, .arg = w };
+	rc = sp_tsx_layer_create(&w->tsx, loop, &tc, &io, index, cfg->workers, on_request, w);
+	if (rc)
+		goto fail;
+	return 0;
+fail:
+	if (index == 0) {
+		/* Never leave the other workers waiting for our ports. */
+		pthread_mutex_lock(&s->lock);
+		if (s->bound_state == 0)
+			s->bound_state = rc;
+		pthread_cond_broadcast(&s->cond);
+		pthread_mutex_unlock(&s->lock);
+	}
+	worker_free(w);
+	return rc;
+}
+
+static void worker_teardown(struct sp_loop *loop, unsigned index, void *arg)
+{
+	struct sp_server *s = arg;
+	(void)loop;
+	worker_free(&s->w[index]);
+}
+
+int sp_server_start(struct sp_server **out, const struct sp_config *cfg)
+{
+	struct sp_server *s;
+	int rc;
+
+	if (!cfg->workers || !cfg->nlisten)
+		return -EINVAL;
+	s = sp_malloc(sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	memset(s, 0, sizeof(*s));
+	s->cfg = *cfg;
+	s->w = sp_malloc(cfg->workers * sizeof(*s->w));
+	if (!s->w) {
+		sp_free(s);
+		return -ENOMEM;
+	}
+	memset(s->w, 0, cfg->workers * sizeof(*s->w));
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+
+	rc = sp_workers_start(&s->workers, cfg->workers, worker_setup, worker_teardown, s);
+	if (rc) {
+		pthread_cond_destroy(&s->cond);
+		pthread_mutex_destroy(&s->lock);
+		sp_free(s->w);
+		sp_free(s);
+		return rc;
+	}
+	for (unsigned i = 0; i < cfg->nlisten; i++) {
+		char buf[SP_SA_STRLEN + 8];
+		sp_config_listen_print(&s->bound[i], buf, sizeof(buf));
+		SP_LOG(SP_LOG_INFO, "listening on %s (%u workers)", buf, cfg->workers);
+	}
+	*out = s;
+	return 0;
+}
+
+const struct sp_config_listen *sp_server_listen(const struct sp_server *s, unsigned i)
+{
+	return i < s->cfg.nlisten ? &s->bound[i] : NULL;
+}
+
+unsigned sp_server_nlisten(const struct sp_server *s)
+{
+	return s->cfg.nlisten;
+}
+
+void sp_server_stop(struct sp_server *s)
+{
+	if (!s)
+		return;
+	sp_workers_stop(s->workers);
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->lock);
+	sp_free(s->w);
+	sp_free(s);
+}
