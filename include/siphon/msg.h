@@ -97,10 +97,11 @@ struct sp_msg {
  * part of the message (msg->consumed tells where it ended). Always
  * initialises *msg; call sp_msg_free() afterwards even on error.
  * Returns 0, -EBADMSG (msg->error says where and why: the first fault), or
- * -ENOMEM. After -EBADMSG in a header line the remaining lines are still
- * read, so a server can answer 400: the has_* flags say which eager fields
- * decoded (has_via covers msg->via1 only; the header table holds every
- * value that was split). body and consumed are unset then. */
+ * -ENOMEM. After -EBADMSG in the start line or a header line the other
+ * lines are still read, so a server can answer 400: the has_* flags say
+ * which eager fields decoded (has_via covers msg->via1 only; the header
+ * table holds every value that was split), msg->method keeps the method
+ * token if there was one. body and consumed are unset then. */
 int sp_msg_parse(struct sp_msg *msg, const char *buf, size_t len);
 
 /* Decodes every known header value with its structured parser and checks

@@ -101,15 +101,6 @@ bool sp_uas_answerable(const struct sp_msg *msg);
 int sp_uas_build_raw(struct sp_wbuf *out, const struct sp_msg *msg, const struct sp_sa *src,
 		     unsigned status, struct sp_str extra);
 
-/* A request whose start line failed to parse has no header table. This
- * re-reads its header lines behind a placeholder start line
- * ("BAD sip:invalid SIP/2.0") in scratch[cap] so that sp_uas_build_raw
- * can still answer it. msg is freed and re-initialised over scratch,
- * keeping the first error (msg->error) and, for the log, ruri_raw set to
- * the rest of the original start line (inside buf, after the method).
- * Returns 0 when a response can be built, else -EBADMSG. */
-int sp_uas_salvage(struct sp_msg *msg, const char *buf, size_t len, char *scratch, size_t cap);
-
 /* ---- response routing (RFC 3261 §18.2.2, RFC 3581 §4) --------------------- */
 
 /* A reliable connection that carried a request closed before its

@@ -270,53 +270,6 @@ int sp_uas_build_raw(struct sp_wbuf *out, const struct sp_msg *msg, const struct
 	return sp_msgb_finish(out, SP_STR_NULL, SP_STR_NULL);
 }
 
-/* A token character (RFC 3261 §25.1), for keeping the method. */
-static bool token_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       strchr("-.!%*_+`'~", c);
-}
-
-int sp_uas_salvage(struct sp_msg *msg, const char *buf, size_t len, char *scratch, size_t cap)
-{
-	struct sp_msg_error orig = msg->error;
-	const char *p = buf, *end = buf + len;
-	struct sp_wbuf b;
-	size_t mlen = 0;
-
-	while (end - p >= 2 && p[0] == '\r' && p[1] == '\n')
-		p += 2;
-	while (p + mlen < end && mlen < 32 && p[mlen] && token_char((unsigned char)p[mlen]))
-		mlen++;
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-	if (!nl)
-		return -EBADMSG;
-	sp_wbuf_init(&b, scratch, cap);
-	/* Keep the method so an ACK stays an ACK and the log names it. */
-	if (mlen && p + mlen < end && p[mlen] == ' ')
-		sp_wbuf_put(&b, p, mlen);
-	else
-		sp_wbuf_cstr(&b, "BAD");
-	sp_wbuf_cstr(&b, " sip:invalid SIP/2.0\r\n");
-	sp_wbuf_put(&b, nl + 1, (size_t)(end - nl - 1));
-	if (b.overflow)
-		return -EBADMSG;
-	sp_msg_free(msg);
-	sp_msg_parse(msg, b.p, b.len);
-	msg->error = orig;
-	/* For the log: the Request-URI part of the line as it was sent
-	 * (everything after the method, without the line end). */
-	if (mlen && p[mlen] == ' ') {
-		const char *e = nl;
-		if (e > p && e[-1] == '\r')
-			e--;
-		msg->ruri_raw = sp_str_span(p + mlen + 1, e > p + mlen + 1 ? e : p + mlen + 1);
-	} else {
-		msg->ruri_raw = sp_str_span(p, nl > p && nl[-1] == '\r' ? nl - 1 : nl);
-	}
-	return sp_uas_answerable(msg) ? 0 : -EBADMSG;
-}
-
 int sp_uas_reply(struct sp_wbuf *out, const struct sp_msg *msg, const struct sp_sa *src,
 		 const struct sp_uas_decision *d, const char *server_name)
 {

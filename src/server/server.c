@@ -4,7 +4,7 @@
  * receive path that ties them to the UAS core (core.c):
  *
  *   datagram or framed TCP message
- *     -> sp_msg_parse (a broken start line: sp_uas_salvage)
+ *     -> sp_msg_parse (which reads the headers even after a broken start line)
  *     -> response: the transaction layer (another worker's branch: posted
  *        to that worker's mailbox, DESIGN.md §3); otherwise dropped
  *     -> request that parsed, validated and has Via/From/To/Call-ID/CSeq:
@@ -51,7 +51,6 @@ struct worker {
 		enum sp_transport tp;
 		const struct sp_sa *src;
 	} cur;
-	char *scratch; /* salvage copy, max_message + 64 */
 	char *out;     /* response being built */
 	size_t out_cap;
 };
@@ -282,9 +281,7 @@ static void handle(struct worker *w, const char *buf, size_t len, enum sp_transp
 		sp_msg_free(&msg);
 		return;
 	}
-	if (w->cur.parse_rc == -EBADMSG && msg.nlines == 0)
-		sp_uas_salvage(&msg, buf, len, w->scratch, w->srv->cfg.sip.max_message_bytes + 64);
-	else if (w->cur.parse_rc == 0)
+	if (w->cur.parse_rc == 0)
 		w->cur.validate_rc = sp_msg_validate(&msg);
 
 	if (w->cur.parse_rc == 0 && w->cur.validate_rc == 0 && msg.has_via && msg.has_from &&
@@ -350,8 +347,6 @@ static void worker_free(struct worker *w)
 	w->tsx = NULL;
 	sp_net_destroy(w->net);
 	w->net = NULL;
-	sp_free(w->scratch);
-	w->scratch = NULL;
 	sp_free(w->out);
 	w->out = NULL;
 }
@@ -369,9 +364,8 @@ static int worker_setup(struct sp_loop *loop, unsigned index, void *arg)
 	w->index = index;
 	w->loop = loop;
 	w->out_cap = cfg->sip.max_message_bytes + 4096;
-	w->scratch = sp_malloc(cfg->sip.max_message_bytes + 64);
 	w->out = sp_malloc(w->out_cap);
-	if (!w->scratch || !w->out) {
+	if (!w->out) {
 		rc = -ENOMEM;
 		goto fail;
 	}

@@ -122,15 +122,17 @@ static int parse_request_line(struct parser *ps, struct sp_str line)
 	const char *m = p;
 	if (!sp_token_scan(&p, end))
 		return fail(ps, p, "Method", 400);
-	if (p >= end || *p != ' ')
-		return fail(ps, p, "Request-Line: SP after Method", 400);
+	/* Kept even if the rest of the line is bad: a broken ACK must still
+	 * go unanswered (RFC 3261 §17.2.3), and logs name the method. */
 	msg->method = sp_str_span(m, p);
 	msg->method_id = sp_method_lookup(msg->method);
+	if (p >= end || *p != ' ')
+		return fail(ps, p, "Request-Line: SP after Method", 400);
 	const char *u = ++p;
 	const char *sp = memchr(u, ' ', (size_t)(end - u));
+	msg->ruri_raw = sp_str_span(u, sp ? sp : end); /* as sent, for logs */
 	if (!sp || sp == u)
 		return fail(ps, u, "Request-URI", 400);
-	msg->ruri_raw = sp_str_span(u, sp);
 	if (sp_uri_parse(&msg->ruri, msg->ruri_raw, SP_URI_NO_HEADERS, &ps->perr) != 0)
 		return fail_sub(ps);
 	return parse_version(ps, sp_str_span(sp + 1, end));
@@ -420,8 +422,10 @@ int sp_msg_parse(struct sp_msg *msg, const char *buf, size_t len)
 	msg->request = !(start.len >= 4 && sp_lower[(unsigned char)start.p[0]] == 's' &&
 			 sp_lower[(unsigned char)start.p[1]] == 'i' &&
 			 sp_lower[(unsigned char)start.p[2]] == 'p' && start.p[3] == '/');
+	/* A bad start line does not stop the parse either: the header lines
+	 * still tell a server where to send its 400 (RFC 4475 lwsstart). */
 	rc = msg->request ? parse_request_line(&ps, start) : parse_status_line(&ps, start);
-	if (rc)
+	if (rc == -ENOMEM)
 		return rc;
 	ps.p = next;
 
