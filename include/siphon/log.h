@@ -34,7 +34,9 @@ void sp_log_emit(enum sp_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Like sp_log_emit, but at most `burst` lines per second per call site
- * (state in *bucket); dropped lines are counted and reported later. */
+ * (state in *bucket); dropped lines are counted and reported later.
+ * SP_LOG_RL keeps one bucket per call site and thread, so workers never
+ * share it. */
 struct sp_log_bucket {
 	int64_t window;
 	uint32_t used;
@@ -53,7 +55,7 @@ extern enum sp_log_level sp__log_level;
 
 #define SP_LOG_RL(level, ...)                                                                      \
 	do {                                                                                       \
-		static struct sp_log_bucket sp__bucket_;                                           \
+		static _Thread_local struct sp_log_bucket sp__bucket_;                             \
 		if ((level) <= sp__log_level)                                                      \
 			sp_log_emit_rl(&sp__bucket_, 10, (level), __VA_ARGS__);                    \
 	} while (0)

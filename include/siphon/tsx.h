@@ -76,9 +76,14 @@ struct sp_tsx_dest {
 
 /* The transport: send() returns 0 or a negative errno, which is a
  * transport error (§17.1.4, §17.2.4). It must not call back into the
- * layer. */
+ * layer. hold() and release() (both optional) bracket the time a
+ * transaction keeps a destination whose conn is set, so a connection
+ * handle stays valid while a transaction may still send on it; without
+ * them the caller guarantees that. */
 struct sp_tsx_io {
 	int (*send)(void *arg, const struct sp_tsx_dest *to, const void *buf, size_t len);
+	void (*hold)(void *arg, const struct sp_tsx_dest *d);
+	void (*release)(void *arg, const struct sp_tsx_dest *d);
 	void *arg;
 };
 

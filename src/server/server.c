@@ -97,6 +97,22 @@ static int denied(const struct sp_sa *dst, int rc)
 	return rc;
 }
 
+/* A transaction keeps a TCP connection alive while it may send on it
+ * (UDP destinations carry a socket handle that lives as long as the worker). */
+static void io_hold(void *arg, const struct sp_tsx_dest *d)
+{
+	(void)arg;
+	if (d->tp != SP_TP_UDP)
+		sp_mem_ref(d->conn);
+}
+
+static void io_release(void *arg, const struct sp_tsx_dest *d)
+{
+	(void)arg;
+	if (d->tp != SP_TP_UDP)
+		sp_mem_deref(d->conn);
+}
+
 /* The transport under the transaction layer (tsx.h sp_tsx_io). */
 static int io_send(void *arg, const struct sp_tsx_dest *to, const void *buf, size_t len)
 {
@@ -402,7 +418,7 @@ static int worker_setup(struct sp_loop *loop, unsigned index, void *arg)
 		.t2 = cfg->sip.t2_ms,
 		.t4 = cfg->sip.t4_ms,
 	};
-	struct sp_tsx_io io = { .send = io_send, .arg = w };
+	struct sp_tsx_io io = { .send = io_send, .hold = io_hold, .release = io_release, .arg = w };
 	rc = sp_tsx_layer_create(&w->tsx, loop, &tc, &io, index, cfg->workers, on_request, w);
 	if (rc)
 		goto fail;

@@ -283,6 +283,10 @@ void sp__tsx_terminate(struct sp_tsx *t)
 	sp_timer_stop(&t->tmr_to);
 	sp_timer_stop(&t->tmr_end);
 	if (t->layer) {
+		const struct sp_tsx_io *io = &t->layer->io;
+		if (t->dest.conn && io->release)
+			io->release(io->arg, &t->dest);
+		t->dest.conn = NULL; /* no send after this; never a stale handle */
 		table_remove(t->layer, t);
 		t->layer = NULL;
 	}
@@ -395,6 +399,8 @@ static int server_new(struct sp_tsx_layer *l, const struct sp_msg *msg,
 	t->rfc2543 = !has_cookie(msg->via1.branch);
 	t->hash = hash_bytes(l->hash_seed, t->rfc2543 ? msg->call_id : msg->via1.branch);
 	sp_response_dest(msg, src, &t->dest);
+	if (t->dest.conn && l->io.hold)
+		l->io.hold(l->io.arg, &t->dest);
 	t->reliable = reliable_tp(src->tp);
 	if (msg->method_id == SP_METHOD_INVITE) {
 		/* §17.2.1: the 100 Trying, sent unless the TU answers first. */
@@ -603,6 +609,8 @@ int sp_tsx_request(struct sp_tsx **out, struct sp_tsx_layer *l, const void *buf,
 	sp_msg_free(&m);
 	t->hash = hash_bytes(l->hash_seed, t->branch);
 	t->dest = *to;
+	if (t->dest.conn && l->io.hold)
+		l->io.hold(l->io.arg, &t->dest);
 	t->reliable = reliable_tp(to->tp);
 	t->cb = cb;
 	t->cb_arg = arg;

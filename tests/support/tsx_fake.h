@@ -51,7 +51,20 @@ struct tf {
 	unsigned nst;
 	struct sp_tsx_dest src[TF_MAX_ST];
 	tf_on_request on_req;
+	int held; /* connection handles held by transactions (io hold/release) */
 };
+
+static inline void tf_hold(void *arg, const struct sp_tsx_dest *d)
+{
+	assert_non_null(d->conn);
+	((struct tf *)arg)->held++;
+}
+
+static inline void tf_release(void *arg, const struct sp_tsx_dest *d)
+{
+	assert_non_null(d->conn);
+	((struct tf *)arg)->held--;
+}
 
 static inline sp_msec tf_clock(void *arg)
 {
@@ -105,7 +118,7 @@ static inline struct tf *tf_new(const struct sp_tsx_config *cfg, unsigned worker
 	assert_non_null(f);
 	struct sp_clock clock = { tf_clock, f };
 	assert_int_equal(sp_loop_create(&f->loop, &clock), 0);
-	struct sp_tsx_io io = { tf_send, f };
+	struct sp_tsx_io io = { .send = tf_send, .hold = tf_hold, .release = tf_release, .arg = f };
 	assert_int_equal(sp_tsx_layer_create(&f->l, f->loop, cfg, &io, worker, nworkers,
 					     tf_request_cb, f),
 			 0);
@@ -117,6 +130,8 @@ static inline void tf_free(struct tf *f)
 	for (unsigned i = 0; i < f->nst; i++)
 		sp_mem_deref(f->st[i]);
 	sp_tsx_layer_destroy(f->l);
+	/* Every connection a transaction held was handed back. */
+	assert_int_equal(f->held, 0);
 	sp_loop_destroy(f->loop);
 	for (unsigned i = 0; i < f->nsent; i++)
 		free(f->sent[i].buf);
