@@ -32,6 +32,7 @@ bench: deps
 	cmake --preset release -DSIPHON_BENCH=ON >/dev/null
 	cmake --build --preset release -j $(JOBS)
 	bench/parse/run.sh build/release
+	bench/options/run.sh build/release
 
 clean:
 	rm -rf build
