@@ -142,6 +142,10 @@ enum sp_transport {
 /* Transport token lookup (case-insensitive); SP_TP_OTHER if unknown. */
 enum sp_transport sp_transport_lookup(struct sp_str name);
 
+/* The token as written in a Via ("UDP", "TCP", "TLS", "SCTP", "WS",
+ * "WSS"); NULL for SP_TP_OTHER. */
+const char *sp_transport_name(enum sp_transport tp);
+
 /* Via (RFC 3261 §20.42, §25.1 via-parm; RFC 3581 rport). */
 struct sp_via {
 	struct sp_str proto_name;    /* "SIP" */

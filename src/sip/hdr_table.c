@@ -195,11 +195,22 @@ const char *sp_method_name(enum sp_method m)
 	return (unsigned)m < SP_METHOD__COUNT ? method_names[m] : "OTHER";
 }
 
+static const char *const transport_names[] = {
+	[SP_TP_OTHER] = NULL, [SP_TP_UDP] = "UDP", [SP_TP_TCP] = "TCP", [SP_TP_TLS] = "TLS",
+	[SP_TP_SCTP] = "SCTP", [SP_TP_WS] = "WS",   [SP_TP_WSS] = "WSS",
+};
+
 enum sp_transport sp_transport_lookup(struct sp_str name)
 {
-	static const char *const names[] = { NULL, "UDP", "TCP", "TLS", "SCTP", "WS", "WSS" };
-	for (unsigned t = 1; t < sizeof(names) / sizeof(names[0]); t++)
-		if (sp_str_caseeq_c(name, names[t]))
+	for (unsigned t = 1; t < sizeof(transport_names) / sizeof(transport_names[0]); t++)
+		if (sp_str_caseeq_c(name, transport_names[t]))
 			return (enum sp_transport)t;
 	return SP_TP_OTHER;
+}
+
+const char *sp_transport_name(enum sp_transport tp)
+{
+	return (unsigned)tp < sizeof(transport_names) / sizeof(transport_names[0]) ?
+		       transport_names[tp] :
+		       NULL;
 }
