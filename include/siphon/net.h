@@ -74,6 +74,12 @@ struct sp_net_rx {
 	struct sp_sa src;     /* the peer */
 	struct sp_sa local;   /* our address it arrived on (IP_PKTINFO for UDP) */
 	struct sp_conn *conn; /* TCP only, else NULL; sp_mem_ref it to keep it */
+	/* TCP bytes that cannot be framed (Content-Length missing, invalid or
+	 * repeated: RFC 3261 §18.3, RFC 4475 ncl/mcl01): buf holds what was
+	 * buffered from the failed message on. The connection closes right
+	 * after this callback; a reply sent from inside it (a 400) is written
+	 * if the socket takes it at once. */
+	bool unframed;
 };
 
 /* A message arrived. */

@@ -320,6 +320,17 @@ static void deliver(struct sp_conn *c)
 		} else if (rc == SP_EINCOMPLETE) {
 			break;
 		} else {
+			/* Let the user answer 400 before the close (RFC 4475 ncl). */
+			struct sp_net_rx rx = {
+				.buf = c->rbuf + off,
+				.len = c->rlen - off,
+				.tp = SP_TP_TCP,
+				.src = c->peer,
+				.local = c->local,
+				.conn = c,
+				.unframed = true,
+			};
+			net->on_recv(net, &rx, net->arg);
 			conn_shut(c, -EBADMSG);
 			break;
 		}

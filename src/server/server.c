@@ -226,6 +226,27 @@ static void stateless(struct worker *w, const struct sp_msg *msg, const struct s
 	log_access(w, msg, d->status, d->why);
 }
 
+/* RFC 3261 §18.3: on a stream, a message without a usable Content-Length
+ * cannot be delimited. Answer 400 from whatever headers decode (RFC 4475
+ * ncl, mcl01); the transport closes the connection after this. */
+static void answer_unframed(struct worker *w, const struct sp_net_rx *rx)
+{
+	struct sp_msg msg;
+	struct sp_tsx_dest from = { .tp = rx->tp, .addr = rx->src, .conn = rx->conn };
+	struct sp_uas_decision d = {
+		.status = 400, .why = "stream framing: Content-Length missing or invalid"
+	};
+	w->cur.t0 = now_us();
+	w->cur.tp = rx->tp;
+	w->cur.src = &rx->src;
+	w->cur.len = rx->len;
+	w->cur.validate_rc = 0;
+	w->cur.parse_rc = sp_msg_parse(&msg, rx->buf, rx->len);
+	if (msg.request && !(msg.method_id == SP_METHOD_ACK))
+		stateless(w, &msg, &from, &d);
+	sp_msg_free(&msg);
+}
+
 struct handover {
 	struct worker *to;
 	enum sp_transport tp;
@@ -335,7 +356,10 @@ static void handle(struct worker *w, const char *buf, size_t len, enum sp_transp
 static void on_recv(struct sp_net *net, const struct sp_net_rx *rx, void *arg)
 {
 	(void)net;
-	handle(arg, rx->buf, rx->len, rx->tp, &rx->src, &rx->local, rx->conn, false);
+	if (rx->unframed)
+		answer_unframed(arg, rx);
+	else
+		handle(arg, rx->buf, rx->len, rx->tp, &rx->src, &rx->local, rx->conn, false);
 }
 
 static void net_config(const struct sp_config *cfg, const struct sp_config_listen *listen,

@@ -57,7 +57,7 @@ EXPECT=(
 	"noreason    none              none"                # a 100 response: dropped
 	"badinv01    400               400"                 # "Respond 400 Bad Request"
 	"clerr       400               none|close"          # "Over UDP: 400. Over TCP: keep waiting ... close if none arrives"
-	"ncl         400               400+close|close"     # "Respond with an error (400) ... over TCP ... close the connection"
+	"ncl         400               400+close"           # "Respond with an error (400) ... over TCP ... close the connection"
 	"scalar02    400               400"                 # "Respond 400 Bad Request because of the CSeq"
 	"scalarlg    none              none"                # response: "simply discards the response"
 	"quotbal     400               400"                 # "Respond 400 Bad Request"
@@ -83,7 +83,7 @@ EXPECT=(
 	"invut       405|415           405|415"             # INVITE; "UAS: 415"; without INVITE support the method check (405) comes first (§8.2.1 before §8.2.3)
 	"regaut01    405               405"                 # "Non-registrar endpoint: 405 Method Not Allowed"
 	"multi01     400               400"                 # "Must not break; respond 400 Bad Request"
-	"mcl01       400               400+close|close"     # "respond with an error (400); ... over TCP close the connection"
+	"mcl01       400               400+close"           # "respond with an error (400); ... over TCP close the connection"
 	"bcast       none              none"                # response with broadcast Via: "discard it"
 	"zeromf      200               200"                 # "Endpoint/UAS: process normally ... (e.g. 200 to OPTIONS)"
 	"cparam01    405               405"                 # valid REGISTER (200 at a registrar); no registrar yet: 405

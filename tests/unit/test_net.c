@@ -42,6 +42,7 @@ struct rec {
 	enum sp_transport tp;
 	struct sp_sa src, local;
 	struct sp_conn *conn; /* referenced */
+	bool unframed;
 };
 
 struct ctx {
@@ -69,6 +70,13 @@ static void on_recv(struct sp_net *net, const struct sp_net_rx *rx, void *arg)
 	r->src = rx->src;
 	r->local = rx->local;
 	r->conn = sp_mem_ref(rx->conn);
+	r->unframed = rx->unframed;
+	/* Frames are never marked; an unframed delivery comes right before
+	 * the connection closes, with the bytes from the failed message on. */
+	if (rx->unframed) {
+		assert_int_equal(rx->tp, SP_TP_TCP);
+		assert_true(sp_conn_alive(rx->conn));
+	}
 	if (x->echo && rx->conn)
 		assert_int_equal(sp_conn_send(rx->conn, "OK", 2), 0);
 }
@@ -597,7 +605,9 @@ static void test_tcp_write_queue_bound(void **state)
 	ctx_close(&x);
 }
 
-/* The stream cannot be framed: on_close(-EBADMSG), the client sees EOF. */
+/* The stream cannot be framed: the bytes are handed over once, marked
+ * unframed (so the user may answer 400), then on_close(-EBADMSG) and the
+ * client sees EOF. */
 static void expect_bad_frame(const struct sp_net_config *cfg, const char *data, size_t len)
 {
 	struct ctx x;
@@ -606,7 +616,10 @@ static void expect_bad_frame(const struct sp_net_config *cfg, const char *data, 
 	client_send(fd, data, len);
 	wait_for(&x, &x.nclosed, 1);
 	assert_int_equal(x.reason, -EBADMSG);
-	assert_int_equal(x.nrx, 0);
+	assert_int_equal(x.nrx, 1);
+	assert_true(x.rx[0].unframed);
+	assert_true(x.rx[0].len > 0 && x.rx[0].len <= len);
+	assert_memory_equal(x.rx[0].buf, data, x.rx[0].len);
 	char buf[16];
 	assert_int_equal(client_read(&x, fd, buf, sizeof(buf)), 0);
 	struct sp_net_stats st;
