@@ -98,4 +98,23 @@ size_t sp_hash_final(struct sp_hash *h, uint8_t *out);
  * form digest authentication sends (RFC 7616 §3.2). */
 void sp_hex_lower(char *hex, const uint8_t *bin, size_t len);
 
+/* ---- HMAC-SHA-256 (RFC 2104, RFC 4231) ---------------------------------- */
+
+/* A keyed MAC context: the inner and outer SHA-256 computations, already
+ * primed with the padded key. A value; may live on the stack. */
+struct sp_hmac_sha256 {
+	struct sp_sha256 inner, outer;
+};
+
+/* Starts an HMAC-SHA-256 with key[key_len] (any length; a key longer than
+ * the 64-byte block is hashed first, RFC 2104 §2). */
+void sp_hmac_sha256_init(struct sp_hmac_sha256 *c, const void *key, size_t key_len);
+void sp_hmac_sha256_update(struct sp_hmac_sha256 *c, const void *data, size_t len);
+/* Writes the SP_SHA256_LEN-byte MAC to out; *c must be re-initialised
+ * before it is used again. */
+void sp_hmac_sha256_final(struct sp_hmac_sha256 *c, uint8_t out[SP_SHA256_LEN]);
+/* One-shot HMAC-SHA-256 of data[len] under key[key_len]. */
+void sp_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+		    uint8_t out[SP_SHA256_LEN]);
+
 #endif
