@@ -16,7 +16,8 @@ typedef void (*sp_mem_destroy_cb)(void *obj);
  * destructor run when the count drops to zero. Returns NULL on ENOMEM. */
 void *sp_mem_zalloc(size_t size, sp_mem_destroy_cb destroy);
 
-/* Takes one more reference; returns obj (NULL-safe). */
+/* Takes one more reference; returns obj (NULL-safe). Reference counts are
+ * atomic, so the last holder may release on any thread. */
 void *sp_mem_ref(void *obj);
 
 /* Drops one reference; at zero runs the destructor and frees. NULL-safe.

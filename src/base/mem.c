@@ -59,10 +59,12 @@ void *sp_mem_zalloc(size_t size, sp_mem_destroy_cb destroy)
 	return obj;
 }
 
+/* Counts are atomic: an object handed to another worker (a binding, a
+ * posted buffer) may be released on either thread. */
 void *sp_mem_ref(void *obj)
 {
 	if (obj)
-		((struct mem_hdr *)obj - 1)->nrefs++;
+		__atomic_add_fetch(&((struct mem_hdr *)obj - 1)->nrefs, 1, __ATOMIC_RELAXED);
 	return obj;
 }
 
@@ -71,7 +73,7 @@ void *sp_mem_deref(void *obj)
 	if (!obj)
 		return NULL;
 	struct mem_hdr *h = (struct mem_hdr *)obj - 1;
-	if (--h->nrefs > 0)
+	if (__atomic_sub_fetch(&h->nrefs, 1, __ATOMIC_ACQ_REL) > 0)
 		return NULL;
 	if (h->destroy)
 		h->destroy(obj);
@@ -81,5 +83,5 @@ void *sp_mem_deref(void *obj)
 
 uint32_t sp_mem_nrefs(const void *obj)
 {
-	return obj ? ((const struct mem_hdr *)obj - 1)->nrefs : 0;
+	return obj ? __atomic_load_n(&((const struct mem_hdr *)obj - 1)->nrefs, __ATOMIC_RELAXED) : 0;
 }
