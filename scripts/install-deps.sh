@@ -3,7 +3,7 @@
 # but only those missing, so a warm machine pays one dpkg query.
 set -e
 PKGS="cmake ninja-build gcc clang libclang-rt-14-dev pkg-config
-      libcmocka-dev libyaml-dev jq python3 sip-tester sipsak
+      libcmocka-dev libyaml-dev libsqlite3-dev jq python3 sip-tester sipsak
       libosip2-dev libsofia-sip-ua-dev valgrind"
 missing=""
 for p in $PKGS; do

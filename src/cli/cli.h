@@ -29,6 +29,12 @@ int sp_cmd_lint(int argc, char **argv);
 /* `siphon serve [options]` (cmd_serve.c). */
 int sp_cmd_serve(int argc, char **argv);
 
+/* `siphon user add|del|list|passwd|import ...` (cmd_user.c). */
+int sp_cmd_user(int argc, char **argv);
+
+/* `siphon domain add|set|del|list ...` (cmd_domain.c). */
+int sp_cmd_domain(int argc, char **argv);
+
 /* The version string, e.g. "0.1.0". */
 extern const char sp_cli_version[];
 

@@ -18,6 +18,8 @@ const char sp_cli_version[] = SIPHON_VERSION;
 const struct sp_cli_verb sp_cli_verbs[] = {
 	{ "serve", "run the SIP server (registrar + proxy)", sp_cmd_serve },
 	{ "lint", "check SIP messages against RFC 3261 and explain them", sp_cmd_lint },
+	{ "user", "manage subscribers: add, del, list, passwd, import", sp_cmd_user },
+	{ "domain", "manage served domains and their auth mode", sp_cmd_domain },
 	{ NULL, NULL, NULL },
 };
 
