@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "siphon/digest.h"
 #include "siphon/hdr.h"
 #include "siphon/log.h"
 #include "siphon/sa.h"
@@ -58,6 +59,19 @@ struct sp_config {
 		uint32_t max_connections_per_ip;  /* 64 */
 		uint32_t max_connections;         /* per worker; 4096 */
 	} tcp;
+	struct {
+		uint32_t min_expires;     /* 423 below it (RFC 3261 §10.3 step 7); 60 */
+		uint32_t default_expires; /* no expires parameter nor header; 3600 */
+		uint32_t max_expires;     /* longer requests are lowered to it; 86400 */
+		uint32_t max_bindings;    /* per AOR; 0: no limit; 10 */
+	} registrar;
+	struct {
+		/* Digest challenges offered, in order of preference (RFC 8760
+		 * §2.4): SP_DIGEST_SHA256 and/or SP_DIGEST_MD5, no repeats.
+		 * Default SHA-256 then MD5. */
+		enum sp_digest_alg algorithms[2];
+		unsigned nalgorithms;
+	} auth;
 	struct {
 		/* Where the server may send anything (responses included):
 		 * default 0.0.0.0/0 and ::/0; tests set loopback only. */

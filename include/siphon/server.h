@@ -1,7 +1,9 @@
 /*
- * `siphon serve`: the SIP server as a library (src/server). For now a UAS
- * that answers OPTIONS and refuses everything else by the rules of RFC
- * 3261 §8.2 and the RFC 4475 manifest; the registrar and proxy grow here.
+ * `siphon serve`: the SIP server as a library (src/server). A UAS that
+ * answers OPTIONS, a registrar (RFC 3261 §10.3, digest auth, location
+ * service persisted in the store) for REGISTER, and refuses everything
+ * else by the rules of RFC 3261 §8.2 and the RFC 4475 manifest; the proxy
+ * grows here.
  *
  * Two parts:
  *  - the UAS core, a pure function from a parsed (or half-parsed) request
@@ -39,6 +41,8 @@ struct sp_uas_decision {
 	uint16_t status;   /* response to send; 0: send nothing */
 	const char *why;   /* static text naming the rule, for the log */
 	unsigned headers;  /* SP_UAS_* */
+	bool registrar;    /* status 0: a REGISTER for the registrar (the
+			    * server authenticates and answers it) */
 	struct sp_str unsupported[SP_UAS_MAX_UNSUPPORTED]; /* Require tags, into msg->buf */
 	unsigned nunsupported;
 };
@@ -63,12 +67,15 @@ struct sp_uas_input {
  *    method differs, RFC 4475 mismatch02);
  *  - findings of sp_msg_check for any role (missing or repeated headers,
  *    a branch that is only the magic cookie): 400;
- *  - method (§8.2.1): OPTIONS is ours; CANCEL 481 (§9.2: no INVITE
+ *  - method (§8.2.1): OPTIONS and REGISTER are ours; CANCEL 481 (§9.2: no INVITE
  *    transactions exist here); other known methods 405 and unknown ones
  *    501, both with Allow;
  *  - Request-URI scheme other than sip/sips/tel: 416 (§8.2.2.1);
  *  - Require tags we lack: 420 with Unsupported (§8.2.2.3);
  *  - a body we cannot read: 415 with Accept (§8.2.3);
+ *  - a REGISTER that passed all of that: status 0 with d->registrar set
+ *    (RFC 3261 §10.3 is the server's: it needs the store and the
+ *    location service);
  *  - otherwise 200 with Allow, Accept and Supported (§11.2). Max-Forwards
  *    0 is answered normally: 483 is a proxy's rule (RFC 4475 zeromf).
  * Pure: no allocation, msg untouched. */
@@ -118,7 +125,9 @@ int sp_route_check(const struct sp_config *cfg, const struct sp_sa *dst);
 
 struct sp_server;
 
-/* Starts cfg->workers threads, each with its own sockets on every listen
+/* Opens the store in cfg->data_dir (created if missing; the served domains,
+ * data_dir/secret and the location bindings are read from it), then
+ * starts cfg->workers threads, each with its own sockets on every listen
  * address (port 0: one ephemeral port shared by all workers) and its own
  * transaction layer. cfg is copied. Logs "listening on udp:ADDR:PORT" per
  * socket at info. Returns 0, or a negative errno (-EADDRINUSE ...) with

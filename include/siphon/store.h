@@ -47,6 +47,13 @@ struct sp_store;
  * host name (docs/store.md). */
 #define SP_STORE_DEFAULT_DOMAIN "localhost"
 
+/* True when dom (lowercase, NUL-terminated) is an alias of the default
+ * domain: "localhost", this machine's host name, or an IPv4 or IPv6
+ * address literal (bracketed or not), which covers every listen address.
+ * The rule `siphon user` and `siphon serve` share when no domain is
+ * configured. */
+bool sp_store_default_alias(const char *dom);
+
 /* The file inside the data directory. */
 #define SP_STORE_DB_FILE "siphon.db"
 

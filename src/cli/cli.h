@@ -35,6 +35,9 @@ int sp_cmd_user(int argc, char **argv);
 /* `siphon domain add|set|del|list ...` (cmd_domain.c). */
 int sp_cmd_domain(int argc, char **argv);
 
+/* `siphon location list` (cmd_location.c). */
+int sp_cmd_location(int argc, char **argv);
+
 /* The version string, e.g. "0.1.0". */
 extern const char sp_cli_version[];
 

@@ -20,6 +20,7 @@ const struct sp_cli_verb sp_cli_verbs[] = {
 	{ "lint", "check SIP messages against RFC 3261 and explain them", sp_cmd_lint },
 	{ "user", "manage subscribers: add, del, list, passwd, import", sp_cmd_user },
 	{ "domain", "manage served domains and their auth mode", sp_cmd_domain },
+	{ "location", "list the registered bindings the store holds", sp_cmd_location },
 	{ NULL, NULL, NULL },
 };
 

@@ -2,7 +2,6 @@
  * Helpers of the store's verbs (store_cli.h): the data directory, domain
  * resolution with the default domain's aliases, password input and HA1s.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,29 +59,6 @@ void sp_cli_domains_free(struct sp_cli_domains *d)
 	d->n = 0;
 }
 
-/* An alias of the default domain: "localhost", the host name, an IPv4 or
- * IPv6 address (bracketed or not). */
-static bool default_alias(const char *dom)
-{
-	char host[256], ip[64];
-	unsigned char bin[16];
-	size_t n = strlen(dom);
-
-	if (strcmp(dom, SP_STORE_DEFAULT_DOMAIN) == 0)
-		return true;
-	if (gethostname(host, sizeof(host)) == 0) {
-		host[sizeof(host) - 1] = '\0';
-		if (strcasecmp(dom, host) == 0)
-			return true;
-	}
-	if (n >= 2 && n < sizeof(ip) && dom[0] == '[' && dom[n - 1] == ']') {
-		memcpy(ip, dom + 1, n - 2);
-		ip[n - 2] = '\0';
-		dom = ip;
-	}
-	return inet_pton(AF_INET, dom, bin) == 1 || inet_pton(AF_INET6, dom, bin) == 1;
-}
-
 int sp_cli_domain_resolve(const struct sp_cli_domains *d, const char *dom, char *out, char *why,
 			  size_t why_size)
 {
@@ -105,7 +81,7 @@ int sp_cli_domain_resolve(const struct sp_cli_domains *d, const char *dom, char 
 	for (size_t i = 0; i <= n; i++)
 		low[i] = (dom[i] >= 'A' && dom[i] <= 'Z') ? (char)(dom[i] - 'A' + 'a') : dom[i];
 	if (d->n == 0) {
-		if (default_alias(low)) {
+		if (sp_store_default_alias(low)) {
 			snprintf(out, SP_STORE_DOMAIN_MAX, "%s", SP_STORE_DEFAULT_DOMAIN);
 			return 0;
 		}

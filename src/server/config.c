@@ -62,6 +62,13 @@ void sp_config_defaults(struct sp_config *cfg, const char *version)
 	cfg->tcp.connect_timeout_s = 10;
 	cfg->tcp.max_connections_per_ip = 64;
 	cfg->tcp.max_connections = 4096;
+	cfg->registrar.min_expires = 60;
+	cfg->registrar.default_expires = 3600;
+	cfg->registrar.max_expires = 86400;
+	cfg->registrar.max_bindings = 10;
+	cfg->auth.algorithms[0] = SP_DIGEST_SHA256;
+	cfg->auth.algorithms[1] = SP_DIGEST_MD5;
+	cfg->auth.nalgorithms = 2;
 
 	sp_cidr_parse("0.0.0.0/0", &cfg->security.allow_destinations[0]);
 	sp_cidr_parse("::/0", &cfg->security.allow_destinations[1]);
@@ -363,6 +370,10 @@ U32_KEY(rd_idle, tcp.idle_timeout_s, 1, 86400)
 U32_KEY(rd_connect, tcp.connect_timeout_s, 1, 3600)
 U32_KEY(rd_per_ip, tcp.max_connections_per_ip, 1, 1000000)
 U32_KEY(rd_max_conns, tcp.max_connections, 1, 1000000)
+U32_KEY(rd_min_expires, registrar.min_expires, 1, 86400)
+U32_KEY(rd_default_expires, registrar.default_expires, 1, 31536000)
+U32_KEY(rd_max_expires, registrar.max_expires, 1, 31536000)
+U32_KEY(rd_max_bindings, registrar.max_bindings, 0, 1000)
 
 static int rd_dscp(struct loader *ld, const yaml_node_t *v, const char *key)
 {
@@ -385,6 +396,38 @@ static int rd_listen(struct loader *ld, const yaml_node_t *v, const char *key)
 {
 	ld->cfg->nlisten = 0; /* the file's list replaces the defaults */
 	return each_item(ld, v, key, listen_item);
+}
+
+static int alg_item(struct loader *ld, const yaml_node_t *n, const char *s)
+{
+	struct sp_config *c = ld->cfg;
+	enum sp_digest_alg alg;
+
+	if (strcasecmp(s, "SHA-256") == 0)
+		alg = SP_DIGEST_SHA256;
+	else if (strcasecmp(s, "MD5") == 0)
+		alg = SP_DIGEST_MD5;
+	else
+		return node_err(ld, n, "algorithms: '%s': want SHA-256 or MD5", s);
+	for (unsigned i = 0; i < c->auth.nalgorithms; i++)
+		if (c->auth.algorithms[i] == alg)
+			return node_err(ld, n, "algorithms: '%s' given twice", s);
+	c->auth.algorithms[c->auth.nalgorithms++] = alg;
+	return 0;
+}
+
+static int rd_algorithms(struct loader *ld, const yaml_node_t *v, const char *key)
+{
+	ld->cfg->auth.nalgorithms = 0;
+	return each_item(ld, v, key, alg_item);
+}
+
+static int rd_auth(struct loader *ld, const yaml_node_t *v, const char *key)
+{
+	static const struct key_rule rules[] = {
+		{ "algorithms", rd_algorithms },
+	};
+	return walk_map(ld, v, key, rules, sizeof(rules) / sizeof(rules[0]));
 }
 
 static int rd_allow(struct loader *ld, const yaml_node_t *v, const char *key)
@@ -464,6 +507,17 @@ static int rd_tcp(struct loader *ld, const yaml_node_t *v, const char *key)
 	return walk_map(ld, v, key, rules, sizeof(rules) / sizeof(rules[0]));
 }
 
+static int rd_registrar(struct loader *ld, const yaml_node_t *v, const char *key)
+{
+	static const struct key_rule rules[] = {
+		{ "min_expires", rd_min_expires },
+		{ "default_expires", rd_default_expires },
+		{ "max_expires", rd_max_expires },
+		{ "max_bindings", rd_max_bindings },
+	};
+	return walk_map(ld, v, key, rules, sizeof(rules) / sizeof(rules[0]));
+}
+
 static int rd_security(struct loader *ld, const yaml_node_t *v, const char *key)
 {
 	static const struct key_rule rules[] = {
@@ -510,6 +564,8 @@ static const struct key_rule top_rules[] = {
 	{ "server_name", rd_server_name },
 	{ "sip", rd_sip },
 	{ "tcp", rd_tcp },
+	{ "registrar", rd_registrar },
+	{ "auth", rd_auth },
 	{ "security", rd_security },
 };
 
@@ -520,6 +576,14 @@ static int check_whole(struct loader *ld, const yaml_node_t *root)
 	if (c->sip.t2_ms < c->sip.t1_ms)
 		return node_err(ld, root, "sip: t2_ms (%u) must not be below t1_ms (%u)",
 				c->sip.t2_ms, c->sip.t1_ms);
+	if (c->registrar.min_expires > c->registrar.max_expires ||
+	    c->registrar.default_expires < c->registrar.min_expires ||
+	    c->registrar.default_expires > c->registrar.max_expires)
+		return node_err(ld, root,
+				"registrar: want min_expires (%u) <= default_expires (%u) <= "
+				"max_expires (%u)",
+				c->registrar.min_expires, c->registrar.default_expires,
+				c->registrar.max_expires);
 	return 0;
 }
 
@@ -683,6 +747,15 @@ int sp_config_print(const struct sp_config *cfg, FILE *out)
 		"  max_connections_per_ip: %u\n  max_connections: %u\n",
 		cfg->tcp.idle_timeout_s, cfg->tcp.connect_timeout_s,
 		cfg->tcp.max_connections_per_ip, cfg->tcp.max_connections);
+	fprintf(out,
+		"registrar:\n"
+		"  min_expires: %u\n  default_expires: %u\n"
+		"  max_expires: %u\n  max_bindings: %u\n",
+		cfg->registrar.min_expires, cfg->registrar.default_expires,
+		cfg->registrar.max_expires, cfg->registrar.max_bindings);
+	fprintf(out, "auth:\n  algorithms:\n");
+	for (unsigned i = 0; i < cfg->auth.nalgorithms; i++)
+		fprintf(out, "    - %s\n", sp_digest_alg_name(cfg->auth.algorithms[i]));
 	fprintf(out, "security:\n  allow_destinations:\n");
 	for (unsigned i = 0; i < cfg->security.nallow; i++) {
 		const struct sp_cidr *c = &cfg->security.allow_destinations[i];

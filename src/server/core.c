@@ -7,7 +7,8 @@
  *
  * The roles: this server is a UAS, so findings for SP_ROLE_ANY and
  * SP_ROLE_UAS apply; proxy findings (483 for Max-Forwards 0, Proxy-Require)
- * and registrar findings do not (RFC 4475 zeromf, bext01, regaut01).
+ * and registrar findings do not (RFC 4475 zeromf, bext01, regaut01): the
+ * registrar (server.c, registrar.c) applies its own rules to a REGISTER.
  */
 #include <errno.h>
 #include <string.h>
@@ -19,7 +20,7 @@
 
 /* What this UAS implements. Allow lists the methods it answers with
  * something other than 405/501 (RFC 3261 §20.5). */
-#define ALLOW_VALUE "OPTIONS"
+#define ALLOW_VALUE "OPTIONS, REGISTER"
 #define ACCEPT_VALUE "application/sdp"
 #define SUPPORTED_VALUE "" /* no option tags yet: each feature adds its own */
 
@@ -40,6 +41,7 @@ static bool method_rule(const struct sp_msg *msg, struct sp_uas_decision *d)
 {
 	switch (msg->method_id) {
 	case SP_METHOD_OPTIONS:
+	case SP_METHOD_REGISTER: /* §10.3: the registrar */
 		return false;
 	case SP_METHOD_CANCEL:
 		/* §9.2: a CANCEL matching no INVITE server transaction gets
@@ -50,8 +52,6 @@ static bool method_rule(const struct sp_msg *msg, struct sp_uas_decision *d)
 		set(d, 501, "method not implemented", SP_UAS_ALLOW);
 		return true;
 	default:
-		/* RFC 4475 regaut01: a non-registrar endpoint answers a
-		 * REGISTER with 405. */
 		set(d, 405, "method not allowed here", SP_UAS_ALLOW);
 		return true;
 	}
@@ -124,6 +124,11 @@ void sp_uas_decide(const struct sp_uas_input *in, struct sp_uas_decision *d)
 			return;
 		}
 		set(d, f[i].status, f[i].reason, f[i].status == 415 ? SP_UAS_ACCEPT : 0);
+		return;
+	}
+	if (msg->method_id == SP_METHOD_REGISTER) {
+		set(d, 0, "REGISTER", 0);
+		d->registrar = true;
 		return;
 	}
 	/* §11.2: the OPTIONS answer says what we can do. */

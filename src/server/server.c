@@ -17,6 +17,10 @@
  * (sp_route_check: no broadcast, only security.allow_destinations) and
  * the reliable-transport rule of RFC 3261 §18.2.2 (reopen a connection
  * that closed). One access log line per request (access_log.c).
+ *
+ * A REGISTER the core hands to the registrar goes to registrar_service.c
+ * (store, digest auth, location table), which answers it in its server
+ * transaction, possibly after an asynchronous store lookup.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -30,6 +34,8 @@
 #include "siphon/server.h"
 #include "siphon/tsx.h"
 
+#include "server_int.h"
+
 #define MAX_UDP_LOCALS 32
 
 struct worker {
@@ -38,6 +44,7 @@ struct worker {
 	struct sp_loop *loop;
 	struct sp_net *net;
 	struct sp_tsx_layer *tsx;
+	struct sp__regsvc_worker *reg;
 	/* UDP local addresses seen, so a response leaves from the address
 	 * and port its request arrived on (RFC 3581 §4). Their addresses
 	 * serve as the opaque sp_tsx_dest.conn of UDP destinations. */
@@ -58,6 +65,7 @@ struct worker {
 struct sp_server {
 	struct sp_config cfg;
 	struct sp_workers *workers;
+	struct sp__regsvc *reg; /* the registrar: store, location, secret */
 	struct worker *w; /* cfg.workers of them */
 	/* The listen addresses with real ports: worker 0 binds first (port
 	 * 0 becomes an ephemeral port) and the others bind the same. */
@@ -182,6 +190,10 @@ static void on_request(struct sp_tsx_layer *l, struct sp_tsx *st, const struct s
 
 	(void)l;
 	decide(w, req, &d);
+	if (d.registrar) {
+		sp__regsvc_register(w->reg, st, req, src, w->cur.t0);
+		return;
+	}
 	if (!d.status) {
 		log_access(w, req, 0, d.why);
 		return;
@@ -383,6 +395,8 @@ static void net_config(const struct sp_config *cfg, const struct sp_config_liste
 
 static void worker_free(struct worker *w)
 {
+	sp__regsvc_worker_destroy(w->reg);
+	w->reg = NULL;
 	sp_tsx_layer_destroy(w->tsx);
 	w->tsx = NULL;
 	sp_net_destroy(w->net);
@@ -446,6 +460,9 @@ static int worker_setup(struct sp_loop *loop, unsigned index, void *arg)
 	rc = sp_tsx_layer_create(&w->tsx, loop, &tc, &io, index, cfg->workers, on_request, w);
 	if (rc)
 		goto fail;
+	rc = sp__regsvc_worker_create(&w->reg, s->reg, loop, index);
+	if (rc)
+		goto fail;
 	return 0;
 fail:
 	if (index == 0) {
@@ -485,11 +502,18 @@ int sp_server_start(struct sp_server **out, const struct sp_config *cfg)
 		return -ENOMEM;
 	}
 	memset(s->w, 0, cfg->workers * sizeof(*s->w));
+	rc = sp__regsvc_create(&s->reg, cfg);
+	if (rc) {
+		sp_free(s->w);
+		sp_free(s);
+		return rc;
+	}
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
 
 	rc = sp_workers_start(&s->workers, cfg->workers, worker_setup, worker_teardown, s);
 	if (rc) {
+		sp__regsvc_destroy(s->reg);
 		pthread_cond_destroy(&s->cond);
 		pthread_mutex_destroy(&s->lock);
 		sp_free(s->w);
@@ -519,7 +543,9 @@ void sp_server_stop(struct sp_server *s)
 {
 	if (!s)
 		return;
+	sp__regsvc_quiesce(s->reg);
 	sp_workers_stop(s->workers);
+	sp__regsvc_destroy(s->reg);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
 	sp_free(s->w);

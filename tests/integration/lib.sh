@@ -111,7 +111,7 @@ sys.exit("no free port")
 EOF
 }
 
-# Writes $IT_TMP/siphon.yaml, the test config: the destination allow-list
+# Writes $IT_TMP/siphon.yaml, the test config (plus $IT_CONFIG_EXTRA): the destination allow-list
 # (security.allow_destinations, docs/config.md) is loopback only, so a
 # stray Via, Contact or Route can never make the server send elsewhere.
 # Prints the --config option for it.
@@ -124,6 +124,8 @@ security:
     - 127.0.0.0/8
     - ::1/128
 EOF
+	# Extra YAML a test adds (e.g. registrar or auth keys).
+	if [ -n "${IT_CONFIG_EXTRA:-}" ]; then printf '%s\n' "$IT_CONFIG_EXTRA" >>"$cfg"; fi
 	echo "--config=$cfg"
 }
 

@@ -2,9 +2,12 @@
 # Every RFC 4475 torture message sent to `siphon serve` over UDP and over
 # TCP receives the response its manifest (tests/vectors/rfc4475/MANIFEST.tsv)
 # requires of a UAS/endpoint, and the server keeps serving after each one
-# (issue 3). The server today is an endpoint without registrar or INVITE
-# handling: OPTIONS 200; REGISTER, INVITE, MESSAGE 405 (RFC 3261 §8.2.1,
-# which comes before header and content checks); unknown methods 501.
+# (issues 3, 4). The server today is a registrar without INVITE handling:
+# OPTIONS 200; INVITE, MESSAGE 405 (RFC 3261 §8.2.1, which comes before
+# header and content checks); unknown methods 501. The test serves the
+# domain of the torture messages (example.com, `siphon domain add`), so a
+# REGISTER without credentials is challenged (401, RFC 3261 §22.1) and one
+# whose To is no sip/sips URI is refused by the registrar (400, unksm2).
 #
 # For each message and transport (sipmsg.py does the I/O):
 #   - the bytes go out unchanged except the top Via's transport and sent-by,
@@ -45,11 +48,11 @@ EXPECT=(
 	"wsinv       405               405"                 # valid INVITE, must parse; endpoint without INVITE: 405
 	"intmeth     501               501"                 # "UAS: 501 + Allow"
 	"esc01       405               405"                 # valid INVITE
-	"escnull     405               405"                 # valid REGISTER; no registrar yet: 405
+	"escnull     401               401"                 # valid REGISTER; no credentials: 401 challenge (a registrar would then 200)
 	"esc02       501               501"                 # "RE%47IST%45R is an unknown method ... UAS: 501"
 	"lwsdisp     200               200"                 # OPTIONS; "should accept as well-formed"
 	"longreq     405               405"                 # valid INVITE, long values
-	"dblreq      405               405_405"             # UDP: "process the REGISTER, DISCARD everything after Content-Length"; stream: "trailing bytes read as the next message" (the INVITE, 405; its 5 surplus bytes are no message)
+	"dblreq      401               401_405"             # UDP: "process the REGISTER, DISCARD everything after Content-Length" (401: no credentials); stream: "trailing bytes read as the next message" (the INVITE, 405; its 5 surplus bytes are no message)
 	"semiuri     200               200"                 # valid OPTIONS
 	"transports  200               200"                 # valid OPTIONS, unknown transports in lower Vias
 	"mpart01     405|501           405|501"             # valid MESSAGE (must frame by Content-Length); not supported: 405 (501 if unknown)
@@ -78,17 +81,17 @@ EXPECT=(
 	"insuf       400               400"                 # "ideally respond 400 Bad Request"
 	"unkscm      416               416"                 # "rejects it with 416 Unsupported URI Scheme"
 	"novelsc     416|404           416|404"             # "never accepts this scheme: 416; might accept some: 404"
-	"unksm2      405|400           405|400"             # REGISTER; "Registrar: 400"; endpoint without registrar: 405 (§8.2.1 method check first)
+	"unksm2      400               400"                 # REGISTER; "Registrar: 400" (To is no sip/sips URI: refused before any challenge)
 	"bext01      420               420"                 # "420 Bad Extension with an Unsupported header listing the tags from Require (UAS)"
 	"invut       405|415           405|415"             # INVITE; "UAS: 415"; without INVITE support the method check (405) comes first (§8.2.1 before §8.2.3)
-	"regaut01    405               405"                 # "Non-registrar endpoint: 405 Method Not Allowed"
+	"regaut01    401               401"                 # credentials of an unknown scheme are ignored (RFC 3261 §22.4): a registrar challenges
 	"multi01     400               400"                 # "Must not break; respond 400 Bad Request"
 	"mcl01       400               400+close"           # "respond with an error (400); ... over TCP close the connection"
 	"bcast       none              none"                # response with broadcast Via: "discard it"
 	"zeromf      200               200"                 # "Endpoint/UAS: process normally ... (e.g. 200 to OPTIONS)"
-	"cparam01    405               405"                 # valid REGISTER (200 at a registrar); no registrar yet: 405
-	"cparam02    405               405"                 # valid REGISTER, as cparam01
-	"regescrt    405               405"                 # valid REGISTER, as cparam01
+	"cparam01    401               401"                 # valid REGISTER (200 at a registrar once authenticated); no credentials: 401
+	"cparam02    401               401"                 # valid REGISTER, as cparam01
+	"regescrt    401               401"                 # valid REGISTER, as cparam01
 	"sdp01       405|406|400       405|406|400"         # INVITE; "406 ... or 400"; without INVITE support 405 comes first
 	"inv2543     405               close|400+close"     # valid over UDP (body = rest of datagram): INVITE 405; "Over TCP the missing Content-Length would be a framing error"
 	"test        400|none          400|400+close|close|none" # unreferenced malformed message, no SIP-Version and no Via: "400 if it can answer at all"
@@ -112,6 +115,10 @@ if [ "${#EXPECT[@]}" -eq "$(($(wc -l <"$MANIFEST") - 1))" ]; then pass; else
 	fail "table has ${#EXPECT[@]} rows, MANIFEST.tsv $(($(wc -l <"$MANIFEST") - 1))"
 fi
 
+# The torture messages are for example.com: serve it (digest auth).
+mkdir -p "$IT_TMP/data"
+"$SIPHON" domain add example.com --data "$IT_TMP/data" >/dev/null ||
+	fail "siphon domain add example.com"
 it_start || it_finish
 
 NONPREFERRED=()

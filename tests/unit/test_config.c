@@ -270,12 +270,47 @@ static void test_roundtrip(void **state)
 	roundtrip(&c);
 }
 
+/* registrar and auth keys (issue 4): defaults, load, cross-key rule. */
+static void test_registrar_keys(void **state)
+{
+	(void)state;
+	struct sp_config c;
+	char err[SP_CONFIG_ERR_MAX];
+	sp_config_defaults(&c, NULL);
+	assert_int_equal(c.registrar.min_expires, 60);
+	assert_int_equal(c.registrar.default_expires, 3600);
+	assert_int_equal(c.registrar.max_expires, 86400);
+	assert_int_equal(c.registrar.max_bindings, 10);
+	assert_int_equal(c.auth.nalgorithms, 2);
+	assert_int_equal(c.auth.algorithms[0], SP_DIGEST_SHA256);
+	assert_int_equal(c.auth.algorithms[1], SP_DIGEST_MD5);
+	int rc = load(&c,
+		      "registrar: {min_expires: 30, default_expires: 600, max_expires: 7200,"
+		      " max_bindings: 0}\n"
+		      "auth: {algorithms: [md5]}\n",
+		      err);
+	if (rc)
+		fail_msg("%s", err);
+	assert_int_equal(c.registrar.min_expires, 30);
+	assert_int_equal(c.registrar.default_expires, 600);
+	assert_int_equal(c.registrar.max_expires, 7200);
+	assert_int_equal(c.registrar.max_bindings, 0);
+	assert_int_equal(c.auth.nalgorithms, 1);
+	assert_int_equal(c.auth.algorithms[0], SP_DIGEST_MD5);
+	roundtrip(&c);
+	assert_int_not_equal(load(&c, "registrar: {min_expires: 100, default_expires: 50}\n", err),
+			     0);
+	assert_int_not_equal(load(&c, "auth: {algorithms: [MD5, md5]}\n", err), 0);
+	assert_int_not_equal(load(&c, "auth: {algorithms: [SHA-512]}\n", err), 0);
+	assert_int_not_equal(load(&c, "registrar: {max_bindings: -1}\n", err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_load),
 		cmocka_unit_test(test_errors),		 cmocka_unit_test(test_listen_specs),
-		cmocka_unit_test(test_cidr),		 cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_cidr),		 cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_registrar_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
