@@ -106,6 +106,13 @@ uint32_t sp_binding_nrefs(const struct sp_binding *b);
  * is too small. */
 long sp_location_aor_key(const struct sp_uri *uri, char *out, size_t cap);
 
+/* sp_location_aor_key with the host[:port] replaced by domain (when
+ * domain.len): the served domain an alias host stands for, so that
+ * sip:alice@127.0.0.1 and sip:alice@localhost are one AOR when both name
+ * the default domain (issue 4). domain must be lowercase already. */
+long sp_location_aor_key_in(const struct sp_uri *uri, struct sp_str domain, char *out,
+			    size_t cap);
+
 /* A change committed to the table, for persistence. The binding reference
  * is valid for the duration of the call (take one to keep it). */
 enum sp_location_change {

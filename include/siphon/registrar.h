@@ -47,6 +47,10 @@ struct sp_reg_source {
 	struct sp_str received;	 /* e.g. "192.0.2.4:5060" */
 	struct sp_str transport; /* e.g. "UDP" */
 	struct sp_str flow;	 /* flow token of the connection, if any */
+	/* The served domain the To host names (an alias resolved to its
+	 * domain, lowercase); empty: the To host itself is the domain. Not
+	 * about the source, but per request like it. */
+	struct sp_str domain;
 };
 
 /* The decision. status 200: bindings holds every current binding of the

@@ -142,6 +142,12 @@ uint32_t sp_binding_nrefs(const struct sp_binding *b)
 
 long sp_location_aor_key(const struct sp_uri *uri, char *out, size_t cap)
 {
+	return sp_location_aor_key_in(uri, SP_STR_NULL, out, cap);
+}
+
+long sp_location_aor_key_in(const struct sp_uri *uri, struct sp_str domain, char *out,
+			    size_t cap)
+{
 	size_t n = 0;
 	long ul;
 
@@ -158,6 +164,12 @@ long sp_location_aor_key(const struct sp_uri *uri, char *out, size_t cap)
 		if (n + 1 > cap)
 			return -ENOSPC;
 		out[n++] = '@';
+	}
+	if (domain.len) {
+		if (n + domain.len > cap)
+			return -ENOSPC;
+		memcpy(out + n, domain.p, domain.len);
+		return (long)(n + domain.len);
 	}
 	if (n + uri->hp.host.len > cap)
 		return -ENOSPC;

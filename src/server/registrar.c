@@ -190,7 +190,7 @@ int sp_registrar_process(struct sp_location *loc, const struct sp_registrar_cfg 
 	/* Step 5: the AOR is the To URI, canonicalised. */
 	if (!req->has_to || !req->has_call_id || !req->has_cseq)
 		return decide(res, 400, NULL, "REGISTER without To, Call-ID or CSeq");
-	kl = sp_location_aor_key(&req->to.uri, aorbuf, sizeof(aorbuf));
+	kl = sp_location_aor_key_in(&req->to.uri, src->domain, aorbuf, sizeof(aorbuf));
 	if (kl < 0)
 		return decide(res, 400, "Invalid AOR",
 			      "RFC 3261 §10.3 step 5: the To URI is no sip/sips AOR");
@@ -267,7 +267,7 @@ int sp_registrar_process(struct sp_location *loc, const struct sp_registrar_cfg 
 			if (sp_uri_equal(&x->na.uri, &req->to.uri))
 				return decide(res, 403, NULL,
 					      "RFC 5627 §5.1: contact equals the AOR");
-			n = sp_location_aor_key(&x->na.uri, k, sizeof(k));
+			n = sp_location_aor_key_in(&x->na.uri, src->domain, k, sizeof(k));
 			if (n == kl && !memcmp(k, aorbuf, (size_t)n) &&
 			    sp_param_find(x->na.uri.params, "gr", NULL))
 				return decide(res, 403, NULL,

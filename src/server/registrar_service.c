@@ -555,6 +555,11 @@ static void do_register(struct sp__regsvc_worker *w, struct sp_tsx *st, const st
 	    .received = {rbuf, rl},
 	    .transport = sp_str_c(sp_transport_name(src->tp)),
 	};
+	/* One AOR whatever alias of the domain the To host used (issue 4:
+	 * sip:alice@127.0.0.1 and sip:alice@localhost are the same AOR). */
+	int d = find_domain(w->r, req->to.uri.hp.host);
+	if (d >= 0)
+		rs.domain = sp_str_c(w->r->dom[d].name);
 	int64_t now = wall_ms();
 	int rc = sp_registrar_process(w->r->loc, &w->r->rcfg, req, &rs, now, &res);
 

@@ -34,6 +34,7 @@ struct ctx {
 	char out[8192]; /* header lines of the last answer */
 	unsigned status;
 	const char *reason;
+	struct sp_str domain; /* the served domain the To host names, or empty */
 };
 
 static int setup(void **state)
@@ -61,7 +62,8 @@ static unsigned run_raw(struct ctx *c, const char *buf, size_t len, int64_t now)
 	struct sp_msg m;
 	struct sp_reg_result res;
 	struct sp_wbuf b;
-	struct sp_reg_source src = {SP_STR("192.0.2.9:5060"), SP_STR("UDP"), SP_STR_NULL};
+	struct sp_reg_source src = {SP_STR("192.0.2.9:5060"), SP_STR("UDP"), SP_STR_NULL,
+				    c->domain};
 
 	assert_int_equal(sp_msg_parse(&m, buf, len), 0);
 	assert_int_equal(sp_registrar_process(c->loc, &cfg, &m, &src, now, &res), 0);
@@ -553,6 +555,34 @@ static void test_aor_canonical(void **state)
 	sp_location_snap_free(&s);
 }
 
+/* Aliases of one served domain are one AOR: the To host 127.0.0.1 and
+ * localhost both name the default domain (issue 4). */
+static void test_aor_alias(void **state)
+{
+	struct ctx *c = *state;
+	char buf[4096];
+	const char *hosts[] = { "127.0.0.1", "LocalHost" };
+	c->domain = SP_STR("localhost");
+	for (unsigned i = 0; i < 2; i++) {
+		int n = snprintf(buf, sizeof(buf),
+				 "REGISTER sip:%s SIP/2.0\r\n"
+				 "Via: SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bKal%u\r\n"
+				 "From: <sip:alice@%s>;tag=a1\r\n"
+				 "To: <sip:alice@%s>\r\n"
+				 "Call-ID: alias%u\r\nCSeq: 1 REGISTER\r\n"
+				 "Contact: <sip:a@192.0.2.%u>\r\nContent-Length: 0\r\n\r\n",
+				 hosts[i], i, hosts[i], hosts[i], i, i + 1);
+		assert_int_equal(run_raw(c, buf, (size_t)n, T0), 200);
+	}
+	struct sp_location_snap s = look(c, "alice@localhost", T0);
+	assert_int_equal(s.n, 2);
+	sp_location_snap_free(&s);
+	s = look(c, "alice@127.0.0.1", T0);
+	assert_int_equal(s.n, 0);
+	sp_location_snap_free(&s);
+	c->domain = SP_STR_NULL;
+}
+
 /* Every allocation of a REGISTER failed in turn: -ENOMEM and no change, or
  * success (RFC 3261 §10.3: processed completely or not at all). */
 static void test_enomem(void **state)
@@ -606,6 +636,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_gruu, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rfc4475, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_aor_canonical, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_aor_alias, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_enomem, setup, teardown),
 	};
 
