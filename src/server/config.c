@@ -66,8 +66,10 @@ void sp_config_defaults(struct sp_config *cfg, const char *version)
 	cfg->registrar.default_expires = 3600;
 	cfg->registrar.max_expires = 86400;
 	cfg->registrar.max_bindings = 10;
-	cfg->auth.algorithms[0] = SP_DIGEST_SHA256;
-	cfg->auth.algorithms[1] = SP_DIGEST_MD5;
+	/* MD5 first: most deployed UAs (and sipsak, SIPp) read only the
+	 * first challenge and know only MD5 (docs/config.md). */
+	cfg->auth.algorithms[0] = SP_DIGEST_MD5;
+	cfg->auth.algorithms[1] = SP_DIGEST_SHA256;
 	cfg->auth.nalgorithms = 2;
 
 	sp_cidr_parse("0.0.0.0/0", &cfg->security.allow_destinations[0]);

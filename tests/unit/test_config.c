@@ -282,8 +282,9 @@ static void test_registrar_keys(void **state)
 	assert_int_equal(c.registrar.max_expires, 86400);
 	assert_int_equal(c.registrar.max_bindings, 10);
 	assert_int_equal(c.auth.nalgorithms, 2);
-	assert_int_equal(c.auth.algorithms[0], SP_DIGEST_SHA256);
-	assert_int_equal(c.auth.algorithms[1], SP_DIGEST_MD5);
+	/* MD5 first by default: clients that read only the first challenge. */
+	assert_int_equal(c.auth.algorithms[0], SP_DIGEST_MD5);
+	assert_int_equal(c.auth.algorithms[1], SP_DIGEST_SHA256);
 	int rc = load(&c,
 		      "registrar: {min_expires: 30, default_expires: 600, max_expires: 7200,"
 		      " max_bindings: 0}\n"
