@@ -28,11 +28,13 @@ fuzz: deps
 	cmake --build --preset fuzz -j $(JOBS)
 	scripts/run-fuzzers.sh build/fuzz $(FUZZ_SECONDS)
 
-bench: deps
+bench:
+	@scripts/install-deps.sh bench
 	cmake --preset release -DSIPHON_BENCH=ON >/dev/null
 	cmake --build --preset release -j $(JOBS)
 	bench/parse/run.sh build/release
 	bench/options/run.sh build/release
+	bench/register/run.sh build/release
 
 clean:
 	rm -rf build
