@@ -65,7 +65,6 @@ struct sp_binding {
 	struct sp_str flow;	 /* opaque flow token (RFC 5626 §5.2), may be absent */
 	uint64_t tgruu_epoch;	 /* Call-ID generation for temp-gruus (RFC 5627 §5.1) */
 	uint64_t version;	 /* table-wide sequence: larger is more recent */
-	uint32_t refs;		 /* private: atomic reference count */
 };
 
 /* What sp_binding_create copies. Slices need not outlive the call. */

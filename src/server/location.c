@@ -90,7 +90,6 @@ int sp_binding_create(struct sp_binding **out, const struct sp_binding_init *in)
 	b = sp_mem_zalloc(need, NULL);
 	if (!b)
 		return -ENOMEM;
-	b->refs = 1;
 	/* the Path slice array first (aligned after the struct), then bytes */
 	b->path = in->npath ? (const struct sp_str *)(b + 1) : NULL;
 	pos = (char *)(b + 1) + in->npath * sizeof(struct sp_str);
@@ -118,24 +117,21 @@ int sp_binding_create(struct sp_binding **out, const struct sp_binding_init *in)
 	return 0;
 }
 
+/* Bindings are sp_mem objects, whose counts are atomic (mem.h): these
+ * only keep the binding type in the signatures. */
 struct sp_binding *sp_binding_ref(struct sp_binding *b)
 {
-	if (b)
-		__atomic_add_fetch(&b->refs, 1, __ATOMIC_RELAXED);
-	return b;
+	return sp_mem_ref(b);
 }
 
 struct sp_binding *sp_binding_deref(struct sp_binding *b)
 {
-	/* release/acquire: every use of b happens before its free */
-	if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		sp_mem_deref(b);
-	return NULL;
+	return sp_mem_deref(b);
 }
 
 uint32_t sp_binding_nrefs(const struct sp_binding *b)
 {
-	return b ? __atomic_load_n(&b->refs, __ATOMIC_RELAXED) : 0;
+	return sp_mem_nrefs(b);
 }
 
 /* ---- canonical AOR --------------------------------------------------------- */
