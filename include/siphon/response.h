@@ -31,6 +31,14 @@ struct sp_response {
 int sp_response_build(struct sp_wbuf *out, const struct sp_msg *req, const struct sp_sa *src,
 		      const struct sp_response *r);
 
+/* Writes "Via: " + value + CRLF for the top Via of a request from src
+ * (value decoded as *via): received= when the sent-by host is not src's
+ * address or rport was asked for, an empty rport filled with src's port
+ * (RFC 3261 §18.2.1, RFC 3581 §4), any received= the request carried
+ * replaced; the value unchanged when neither applies or src is NULL. */
+void sp_response_top_via(struct sp_wbuf *b, struct sp_str value, const struct sp_via *via,
+			 const struct sp_sa *src);
+
 /* RFC 3261 §18.2.2 with RFC 3581 §4: where a response to req, received
  * from src, is sent. Reliable transports: back to src (same connection;
  * the transport reconnects to the received address and sent-by port if it

@@ -164,42 +164,6 @@ bool sp_uas_answerable(const struct sp_msg *msg)
 	       sp_msg_hdr(msg, SP_HDR_CSEQ);
 }
 
-/* RFC 3261 §18.2.1 and RFC 3581 §4 for the top Via of a request whose
- * Via decoded: received= when the sent-by host is not the source address
- * (or rport was asked for), rport= filled with the source port. */
-static void stamp_via(struct sp_wbuf *b, struct sp_str value, const struct sp_via *via,
-		      const struct sp_sa *src)
-{
-	struct sp_sa sent;
-	struct sp_str rest = via->params;
-	struct sp_param prm;
-	bool received = via->has_rport || sp_sa_from_host(&sent, via->sent_by.host, 0) != 0 ||
-			!sp_sa_ip_eq(&sent, src);
-
-	sp_wbuf_cstr(b, "Via: ");
-	sp_wbuf_str(b, sp_str_trim(sp_str_span(value.p, via->params.p)));
-	while (sp_param_next(&rest, &prm)) {
-		if (sp_str_caseeq_c(prm.name, "received"))
-			continue;
-		sp_wbuf_put(b, ";", 1);
-		sp_wbuf_str(b, prm.name);
-		if (sp_str_caseeq_c(prm.name, "rport") && !prm.value.len) {
-			sp_wbuf_put(b, "=", 1);
-			sp_wbuf_u64(b, sp_sa_port(src));
-		} else if (prm.value.p) {
-			sp_wbuf_put(b, "=", 1);
-			sp_wbuf_str(b, prm.value);
-		}
-	}
-	if (received) {
-		char ip[SP_SA_STRLEN];
-		size_t n = sp_sa_print_ip(src, ip, sizeof(ip));
-		sp_wbuf_cstr(b, ";received=");
-		sp_wbuf_put(b, ip, n);
-	}
-	sp_wbuf_put(b, "\r\n", 2);
-}
-
 static void copy_first(struct sp_wbuf *b, const struct sp_msg *msg, enum sp_hdr_id id,
 		       const char *name)
 {
@@ -227,7 +191,7 @@ int sp_uas_build_raw(struct sp_wbuf *out, const struct sp_msg *msg, const struct
 	     k = sp_msg_hdr_next(msg, k))
 		vias_ok = sp_via_parse(&v.via, k->value, NULL) == 0;
 	if (vias_ok) {
-		stamp_via(out, h->value, &msg->via1, src);
+		sp_response_top_via(out, h->value, &msg->via1, src);
 		for (h = sp_msg_hdr_next(msg, h); h; h = sp_msg_hdr_next(msg, h))
 			sp_msgb_header(out, SP_STR("Via"), h->value);
 	} else {

@@ -47,10 +47,8 @@ static bool needs_received(const struct sp_via *via, const struct sp_sa *src)
 	return !sp_sa_ip_eq(&sent, src);
 }
 
-/* The top Via value with received= and a filled rport (RFC 3581 §4);
- * any received= the request carried is replaced. */
-static void top_via(struct sp_wbuf *b, const struct sp_hdr *h, const struct sp_via *via,
-		    const struct sp_sa *src)
+void sp_response_top_via(struct sp_wbuf *b, struct sp_str value, const struct sp_via *via,
+			 const struct sp_sa *src)
 {
 	struct sp_str rest = via->params;
 	struct sp_param prm;
@@ -58,12 +56,12 @@ static void top_via(struct sp_wbuf *b, const struct sp_hdr *h, const struct sp_v
 
 	sp_wbuf_put(b, "Via: ", 5);
 	if (!src || !src->len || (!add_received && !via->has_rport)) {
-		sp_wbuf_str(b, h->value);
+		sp_wbuf_str(b, value);
 		sp_wbuf_put(b, "\r\n", 2);
 		return;
 	}
 	/* sent-protocol and sent-by as written, then the parameters. */
-	sp_wbuf_str(b, sp_str_trim(sp_str_span(h->value.p, via->params.p)));
+	sp_wbuf_str(b, sp_str_trim(sp_str_span(value.p, via->params.p)));
 	while (sp_param_next(&rest, &prm)) {
 		if (sp_str_caseeq_c(prm.name, "received"))
 			continue;
@@ -110,7 +108,7 @@ int sp_response_build(struct sp_wbuf *out, const struct sp_msg *req, const struc
 
 	/* §8.2.6.2: Via values in the same order; §18.2.1 stamps the top. */
 	h = sp_msg_hdr(req, SP_HDR_VIA);
-	top_via(out, h, &req->via1, src);
+	sp_response_top_via(out, h->value, &req->via1, src);
 	for (h = sp_msg_hdr_next(req, h); h; h = sp_msg_hdr_next(req, h))
 		sp_msgb_header(out, SP_STR("Via"), h->value);
 
