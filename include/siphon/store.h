@@ -7,7 +7,8 @@
  * Two layers:
  *   - the synchronous API below (sp_store_*): every call may block on disk
  *     and must never run on a worker loop. The CLI uses it directly; the
- *     server uses it at startup (sp_store_binding_load_all) and through the
+ *     server uses it at startup (sp_store_binding_load_all), from its
+ *     binding write-behind thread (sp_store_binding_batch) and through the
  *     async layer.
  *   - the async layer (sp_store_async_*): a small thread pool that runs
  *     store jobs and posts each completion back to the submitting loop with
@@ -151,6 +152,16 @@ int sp_store_subscriber_del(struct sp_store *s, const char *user, const char *do
 int sp_store_subscriber_list(struct sp_store *s, const char *domain, sp_store_subscriber_cb cb,
 			     void *arg);
 
+/* Calls cb for at most limit subscribers of domain whose user name sorts
+ * after `after` (bytewise; "" or NULL: from the first), ordered by user:
+ * a long listing in pages, each call holding the handle only briefly (the
+ * server warms its subscriber cache this way while it answers requests).
+ * *count (may be NULL) gets how many rows were passed to cb; fewer than
+ * limit means the end. Returns 0, cb's non-zero value, or a negative
+ * errno. */
+int sp_store_subscriber_page(struct sp_store *s, const char *domain, const char *after,
+			     unsigned limit, sp_store_subscriber_cb cb, void *arg, size_t *count);
+
 /* Adds or replaces every subscriber next() yields, in one transaction:
  * all or none. *count (may be NULL) gets the number written. Returns 0,
  * next()'s negative value, -EINVAL for an invalid record (nothing is
@@ -188,6 +199,42 @@ int sp_store_binding_expire(struct sp_store *s, int64_t now, size_t *count);
  * the location service at restart. */
 int sp_store_binding_load_all(struct sp_store *s, sp_store_binding_cb cb, void *arg);
 
+/* One change of a binding batch (sp_store_binding_batch). */
+enum sp_store_binding_op_kind {
+	SP_STORE_BINDING_PUT, /* add or replace b (as sp_store_binding_put) */
+	SP_STORE_BINDING_DEL, /* delete (b.aor, b.contact) if present; other fields unused */
+};
+struct sp_store_binding_op {
+	enum sp_store_binding_op_kind kind;
+	struct sp_store_binding b;
+};
+
+/* Batch source: fills *op with the next change and returns 1, returns 0 at
+ * the end, or a negative errno to abandon the batch. *op is the same
+ * buffer on every call (not cleared in between: set every field a PUT
+ * uses). */
+typedef int (*sp_store_binding_op_cb)(struct sp_store_binding_op *op, void *arg);
+
+/* Applies every change next() yields, in order, in one transaction: all or
+ * none (the location write-behind: one commit per batch instead of one per
+ * binding). A DEL of a binding that does not exist is no error. *count
+ * (may be NULL) gets the number of changes applied. Returns 0, next()'s
+ * negative value, -EINVAL or -ENAMETOOLONG for an invalid record (nothing
+ * is written then), -EBUSY when the database stayed locked beyond the
+ * busy timeout (another process writing: nothing is written, try again
+ * later with the same changes), or another negative errno. */
+int sp_store_binding_batch(struct sp_store *s, sp_store_binding_op_cb next, void *arg,
+			   size_t *count);
+
+/* ---- change detection ---- */
+
+/* A number that changes whenever ANOTHER handle or process commits a
+ * change to the database (SQLite PRAGMA data_version); commits made
+ * through s itself leave it unchanged. Compare two values read from the
+ * same handle: the server polls it to notice `siphon user` changes and
+ * drop its subscriber cache. Returns 0 or a negative errno. */
+int sp_store_data_version(struct sp_store *s, uint64_t *v);
+
 /* ---- async layer ---- */
 
 struct sp_store_async;
@@ -213,6 +260,11 @@ int sp_store_async_create(struct sp_store_async **out, struct sp_store *s, unsig
  * retries it. loop must stay alive until done has run. */
 int sp_store_async_submit(struct sp_store_async *a, struct sp_loop *loop, sp_store_work_cb work,
 			  sp_store_done_cb done, void *arg);
+
+/* Names the pool's threads (pthread_setname_np: at most 15 bytes, e.g.
+ * "sp-store-read") so that top and perf tell them apart; until then they
+ * carry the creating thread's name. NULL-safe. */
+void sp_store_async_set_name(struct sp_store_async *a, const char *name);
 
 /* Jobs waiting or running now (for tests and metrics). */
 unsigned sp_store_async_pending(struct sp_store_async *a);

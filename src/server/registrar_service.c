@@ -7,20 +7,30 @@
  *   REGISTER (server transaction open, retransmissions absorbed)
  *     -> Request-URI host a served domain?            no: 403
  *     -> To URI sip/sips?                              no: 400 (RFC 4475 unksm2)
- *     -> domain auth none: registrar now
- *     -> sp_auth_check_begin: 403 banned / 401 challenge / 400 / LOOKUP
- *     -> LOOKUP: subscriber read on the read pool (DESIGN.md §3: SQLite
- *        never on a worker), completion posted back to this worker, which
- *        re-parses the transaction's own copy of the request
- *     -> sp_auth_check_finish: OK (To user must be the user: else 403),
- *        401 again (wrong password, unknown user: the same answer), 403
- *     -> sp_registrar_process + sp_registrar_print -> the response
+ *     -> sp__regsvc_authorize with ok = the registrar, identity = To user
  *
- * Persistence: the location table's change callback queues a put or
- * delete of the binding on the write pool (one thread, so the store sees
- * the changes in commit order). Worker 0 runs sp_location_expire every
- * second. The secret in data_dir/secret keys digest nonces and GRUUs, so
- * both survive a restart.
+ *   sp__regsvc_authorize (REGISTER above; INVITE, MESSAGE, ... from the proxy)
+ *     -> domain auth none: ok now
+ *     -> sp_auth_check_begin: 403 banned / 401 or 407 challenge / 400 / LOOKUP
+ *     -> LOOKUP: the subscriber cache (subscriber_cache.h), shared by the
+ *        workers: a hit, or a cached "no such user", finishes the check
+ *        here, synchronously; a miss reads the store on the read pool
+ *        (DESIGN.md §3: SQLite never on a worker), the completion is
+ *        posted back to this worker, caches the answer and re-parses the
+ *        transaction's own copy of the request
+ *     -> sp_auth_check_finish: OK (the identity rule: REGISTER's To user,
+ *        RFC 3261 §10.3 step 3, or another request's From user must be
+ *        the authenticated user: else 403), a challenge again (wrong
+ *        password, unknown user: the same answer), 403 banned
+ *     -> ok: for REGISTER, sp_registrar_process + sp_registrar_print
+ *
+ * Persistence: the location table's change callback queues the change
+ * for the write-behind thread (binding_writer.h: one store transaction per
+ * 100 ms tick). Worker 0 runs sp_location_expire every second and polls
+ * the store's data_version on the read pool: a change by another process
+ * (`siphon user add|del|passwd|import`) empties the subscriber cache, so
+ * it takes effect within about two seconds. The secret in data_dir/secret
+ * keys digest nonces and GRUUs, so both survive a restart.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +53,9 @@
 #include "siphon/server.h"
 #include "siphon/store.h"
 
+#include "binding_writer.h"
 #include "server_int.h"
+#include "subscriber_cache.h"
 
 #define SECRET_FILE "secret"
 #define SECRET_LEN  32
@@ -52,10 +64,13 @@
 struct sp__regsvc {
 	struct sp_config cfg;
 	struct sp_store *store;
-	struct sp_store_async *reads;  /* subscriber lookups */
-	struct sp_store_async *writes; /* binding write-behind, one thread: in order */
-	pthread_mutex_t reads_lock;    /* guards reads against quiesce */
-	atomic_uint inflight;	       /* lookups submitted, completion not yet run */
+	struct sp_store_async *reads; /* subscriber lookups, data_version polls */
+	pthread_mutex_t reads_lock;   /* guards reads against quiesce */
+	atomic_uint inflight;	      /* lookups submitted, completion not yet run */
+	struct sp__bwriter *writer;   /* binding write-behind */
+	struct sp__subcache *cache;   /* H(A1)s, shared by the workers */
+	atomic_bool dv_busy;	      /* a data_version poll is queued or running */
+	uint64_t dv;		      /* last data_version seen (by the poll only) */
 	struct sp_location *loc;
 	struct sp_registrar_cfg rcfg;
 	struct sp_store_domain *dom; /* served domains; the default one when none */
@@ -72,7 +87,8 @@ struct sp__regsvc_worker {
 	struct sp_timer expiry;	      /* worker 0 */
 	char *out;
 	size_t out_cap;
-	char *hdr;
+	char *hdr;   /* extra header lines of a response (reply) */
+	char *lines; /* the registrar's Contact lines (do_register) */
 };
 
 /* A subscriber lookup in flight. */
@@ -82,6 +98,9 @@ struct lookup {
 	struct sp_tsx_dest src;
 	unsigned dom;
 	uint64_t t0;
+	sp__regsvc_authed_cb ok;
+	void *arg;
+	uint32_t gen;	   /* the cache generation before the store was asked */
 	struct sp_msg msg; /* parsed from the transaction's copy of the request */
 	struct sp_auth_check chk;
 	char user[SP_STORE_USER_MAX];
@@ -103,13 +122,6 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ---- persistence --------------------------------------------------------- */
-
-struct change {
-	enum sp_location_change what;
-	struct sp_binding *b;
-};
-
 static void copy_str(char *dst, size_t cap, struct sp_str s)
 {
 	size_t n = s.len < cap - 1 ? s.len : cap - 1;
@@ -118,76 +130,13 @@ static void copy_str(char *dst, size_t cap, struct sp_str s)
 	dst[n] = '\0';
 }
 
-static int change_work(struct sp_store *s, void *arg)
-{
-	struct change *c = arg;
-	const struct sp_binding *b = c->b;
-	int rc;
-
-	if (b->aor.len >= SP_STORE_URI_MAX || b->contact.len >= SP_STORE_URI_MAX) {
-		rc = -ENAMETOOLONG;
-	} else if (c->what == SP_LOC_REMOVE) {
-		char aor[SP_STORE_URI_MAX], contact[SP_STORE_URI_MAX];
-		copy_str(aor, sizeof(aor), b->aor);
-		copy_str(contact, sizeof(contact), b->contact);
-		rc = sp_store_binding_del(s, aor, contact);
-		if (rc == -ENOENT)
-			rc = 0;
-	} else {
-		struct sp_store_binding *sb = sp_malloc(sizeof(*sb));
-		if (!sb) {
-			rc = -ENOMEM;
-		} else {
-			memset(sb, 0, sizeof(*sb));
-			copy_str(sb->aor, sizeof(sb->aor), b->aor);
-			copy_str(sb->contact, sizeof(sb->contact), b->contact);
-			sb->expires_at = (b->expires_at + 999) / 1000;
-			sb->q = b->q;
-			copy_str(sb->call_id, sizeof(sb->call_id), b->call_id);
-			sb->cseq = b->cseq;
-			size_t pl = 0;
-			for (unsigned i = 0; i < b->npath; i++) {
-				if (pl + b->path[i].len + 2 >= sizeof(sb->path))
-					break;
-				if (i)
-					sb->path[pl++] = ',';
-				memcpy(sb->path + pl, b->path[i].p, b->path[i].len);
-				pl += b->path[i].len;
-			}
-			sb->path[pl] = '\0';
-			copy_str(sb->instance, sizeof(sb->instance), b->instance);
-			sb->reg_id = b->reg_id;
-			copy_str(sb->transport, sizeof(sb->transport), b->transport);
-			copy_str(sb->source, sizeof(sb->source), b->received);
-			rc = sp_store_binding_put(s, sb);
-			sp_free(sb);
-		}
-	}
-	if (rc)
-		SP_LOG_RL(SP_LOG_WARN, "store: binding %s not written: %s",
-			  c->what == SP_LOC_REMOVE ? "removal" : "update", strerror(-rc));
-	sp_binding_deref(c->b);
-	sp_free(c);
-	return rc;
-}
+/* ---- persistence --------------------------------------------------------- */
 
 /* The location change callback: shard lock held, any thread. Queue only. */
 static void on_change(enum sp_location_change what, const struct sp_binding *b, void *arg)
 {
 	struct sp__regsvc *r = arg;
-	struct change *c = sp_malloc(sizeof(*c));
-	if (!c) {
-		SP_LOG_RL(SP_LOG_WARN, "store: binding change lost: out of memory");
-		return;
-	}
-	c->what = what;
-	c->b = sp_binding_ref((struct sp_binding *)b);
-	int rc = r->writes ? sp_store_async_submit(r->writes, NULL, change_work, NULL, c) : -EINVAL;
-	if (rc) {
-		SP_LOG_RL(SP_LOG_WARN, "store: binding change lost: %s", strerror(-rc));
-		sp_binding_deref(c->b);
-		sp_free(c);
-	}
+	sp__bwriter_change(r->writer, what, b);
 }
 
 /* Splits the comma-joined Path values back (commas inside <> kept). */
@@ -266,6 +215,92 @@ static int load_one(const struct sp_store_binding *sb, void *arg)
 	return 0;
 }
 
+/* ---- warming the subscriber cache ------------------------------------------- */
+
+#define WARM_PAGE 1024
+
+/* A warm-up in progress: one read pool job per page of subscribers, so a
+ * large table never holds the store's handle for long. */
+struct warm {
+	struct sp__regsvc *r;
+	unsigned dom;	/* the domain being read */
+	uint32_t gen;	/* the cache generation it started under */
+	size_t n, room; /* cached so far; entries it may fill */
+	bool stale;	/* the store changed meanwhile: stop */
+	char after[SP_STORE_USER_MAX];
+};
+
+static void creds_from(struct sp_auth_creds *c, const struct sp_store_subscriber *sub)
+{
+	memset(c, 0, sizeof(*c));
+	c->ha1_md5.len = strlen(sub->ha1_md5);
+	memcpy(c->ha1_md5.hex, sub->ha1_md5, c->ha1_md5.len);
+	c->ha1_sha256.len = strlen(sub->ha1_sha256);
+	memcpy(c->ha1_sha256.hex, sub->ha1_sha256, c->ha1_sha256.len);
+}
+
+static int warm_one(const struct sp_store_subscriber *sub, void *arg)
+{
+	struct warm *wm = arg;
+	struct sp_auth_creds c;
+
+	creds_from(&c, sub);
+	int rc = sp__subcache_put(wm->r->cache, wm->dom, sp_str_c(sub->user), wm->gen, &c);
+	explicit_bzero(&c, sizeof(c));
+	snprintf(wm->after, sizeof(wm->after), "%s", sub->user);
+	if (rc == -ESTALE) {
+		wm->stale = true;
+		return 1;
+	}
+	if (rc == 0)
+		wm->n++;
+	return wm->n >= wm->room;
+}
+
+static int warm_work(struct sp_store *s, void *arg);
+
+/* The next page of the warm-up (from a read pool thread), or its end. */
+static void warm_next(struct warm *wm)
+{
+	struct sp__regsvc *r = wm->r;
+
+	pthread_mutex_lock(&r->reads_lock);
+	int rc = r->reads ? sp_store_async_submit(r->reads, NULL, warm_work, NULL, wm) : -ESHUTDOWN;
+	pthread_mutex_unlock(&r->reads_lock);
+	if (rc)
+		sp_free(wm);
+}
+
+static int warm_work(struct sp_store *s, void *arg)
+{
+	struct warm *wm = arg;
+	struct sp__regsvc *r = wm->r;
+	size_t got = 0;
+	int rc = 0;
+
+	while (wm->dom < r->ndom && r->dom[wm->dom].auth == SP_STORE_AUTH_NONE)
+		wm->dom++;
+	if (wm->dom < r->ndom)
+		rc = sp_store_subscriber_page(s, r->dom[wm->dom].name, wm->after, WARM_PAGE,
+					      warm_one, wm, &got);
+	if (rc < 0 || wm->stale || wm->n >= wm->room || wm->dom >= r->ndom) {
+		SP_LOG(rc < 0 ? SP_LOG_WARN : SP_LOG_INFO,
+		       "registrar: subscriber cache warmed with %zu subscribers%s%s", wm->n,
+		       rc < 0	   ? ": "
+		       : wm->stale ? " (the store changed: stopped)"
+				   : "",
+		       rc < 0 ? strerror(-rc) : "");
+		sp_free(wm);
+		return rc;
+	}
+	if (got < WARM_PAGE) { /* this domain is done */
+		wm->dom++;
+		wm->after[0] = '\0';
+	}
+	warm_next(wm);
+	return 0;
+}
+
 /* ---- start and stop ------------------------------------------------------- */
 
 /* data_dir/secret: 32 random bytes, created once (mode 0600). */
@@ -327,6 +362,7 @@ int sp__regsvc_create(struct sp__regsvc **out, const struct sp_config *cfg)
 	r->cfg = *cfg;
 	pthread_mutex_init(&r->reads_lock, NULL);
 	atomic_init(&r->inflight, 0);
+	atomic_init(&r->dv_busy, false);
 	r->rcfg.min_expires = cfg->registrar.min_expires;
 	r->rcfg.default_expires = cfg->registrar.default_expires;
 	r->rcfg.max_expires = cfg->registrar.max_expires;
@@ -376,11 +412,32 @@ int sp__regsvc_create(struct sp__regsvc **out, const struct sp_config *cfg)
 		SP_LOG(SP_LOG_ERROR, "cannot load the bindings: %s", strerror(-rc));
 		goto fail;
 	}
-	rc = sp_store_async_create(&r->reads, r->store, 2, 65536);
+	/* Other processes' commits from here on empty the subscriber cache. */
+	rc = sp_store_data_version(r->store, &r->dv);
 	if (rc == 0)
-		rc = sp_store_async_create(&r->writes, r->store, 1, 262144);
-	if (rc)
+		rc = sp__subcache_create(&r->cache, SP__SUBCACHE_DEFAULT);
+	if (rc == 0)
+		rc = sp__bwriter_create(&r->writer, r->store, SP__BWRITER_INTERVAL_MS,
+					SP__BWRITER_HIGH_WATER, SP__BWRITER_MAX);
+	if (rc == 0)
+		rc = sp_store_async_create(&r->reads, r->store, 2, 65536);
+	if (rc) {
+		SP_LOG(SP_LOG_ERROR, "registrar: cannot start: %s", strerror(-rc));
 		goto fail;
+	}
+	sp_store_async_set_name(r->reads, "sp-store-read");
+	/* Warm the subscriber cache in the background, up to 3/4 of its
+	 * capacity (shards fill unevenly; a full one is emptied): a
+	 * registrar's steady state is every active user cached, and this is
+	 * where it starts instead of one store lookup per user. */
+	struct warm *wm = sp_malloc(sizeof(*wm));
+	if (wm) {
+		memset(wm, 0, sizeof(*wm));
+		wm->r = r;
+		wm->gen = sp__subcache_generation(r->cache);
+		wm->room = sp__subcache_capacity(r->cache) / 4 * 3;
+		warm_next(wm);
+	}
 	for (size_t i = 0; i < r->ndom; i++)
 		SP_LOG(SP_LOG_INFO, "registrar: domain %s (auth %s)%s", r->dom[i].name,
 		       sp_store_auth_name(r->dom[i].auth),
@@ -414,10 +471,12 @@ void sp__regsvc_destroy(struct sp__regsvc *r)
 		return;
 	sp_store_async_destroy(r->reads);
 	r->reads = NULL;
-	/* The table's last changes (expiry on worker 0) are queued already. */
-	sp_store_async_destroy(r->writes);
-	r->writes = NULL;
+	/* The table's last changes (expiry on worker 0) are queued already:
+	 * the writer writes them before it stops. */
+	sp__bwriter_destroy(r->writer);
+	r->writer = NULL;
 	sp_mem_deref(r->loc);
+	sp__subcache_destroy(r->cache);
 	sp_store_close(r->store);
 	sp_free(r->dom);
 	pthread_mutex_destroy(&r->reads_lock);
@@ -425,12 +484,42 @@ void sp__regsvc_destroy(struct sp__regsvc *r)
 	sp_free(r);
 }
 
+/* On a read pool thread: has another process committed to the store
+ * since the last poll? Then every cached H(A1) may be wrong. */
+static int data_version_work(struct sp_store *s, void *arg)
+{
+	struct sp__regsvc *r = arg;
+	uint64_t v;
+	int rc = sp_store_data_version(s, &v);
+
+	if (rc == 0 && v != r->dv) {
+		r->dv = v;
+		sp__subcache_invalidate(r->cache);
+		SP_LOG(SP_LOG_INFO, "registrar: the store changed (siphon user ...): "
+				    "subscriber cache emptied");
+	}
+	atomic_store(&r->dv_busy, false);
+	return rc;
+}
+
+/* Worker 0, every second: expiry, and the data_version poll (one at a
+ * time: a poll that waits behind a busy store is not queued twice). */
 static void expiry_run(void *arg)
 {
 	struct sp__regsvc_worker *w = arg;
-	size_t n = sp_location_expire(w->r->loc, wall_ms());
+	struct sp__regsvc *r = w->r;
+	size_t n = sp_location_expire(r->loc, wall_ms());
 	if (n)
 		SP_LOG(SP_LOG_DEBUG, "registrar: %zu bindings expired", n);
+	if (!atomic_exchange(&r->dv_busy, true)) {
+		pthread_mutex_lock(&r->reads_lock);
+		int rc = r->reads
+			     ? sp_store_async_submit(r->reads, NULL, data_version_work, NULL, r)
+			     : -ESHUTDOWN;
+		pthread_mutex_unlock(&r->reads_lock);
+		if (rc)
+			atomic_store(&r->dv_busy, false);
+	}
 	sp_timer_start(w->loop, &w->expiry, 1000, expiry_run, w);
 }
 
@@ -450,8 +539,9 @@ int sp__regsvc_worker_create(struct sp__regsvc_worker **out, struct sp__regsvc *
 	w->out_cap = r->cfg.sip.max_message_bytes + HDR_CAP;
 	w->out = sp_malloc(w->out_cap);
 	w->hdr = sp_malloc(HDR_CAP);
+	w->lines = sp_malloc(HDR_CAP);
 	w->auth = sp_malloc(r->ndom * sizeof(*w->auth));
-	if (!w->out || !w->hdr || !w->auth)
+	if (!w->out || !w->hdr || !w->lines || !w->auth)
 		goto fail;
 	memset(w->auth, 0, r->ndom * sizeof(*w->auth));
 	for (size_t i = 0; i < r->ndom; i++) {
@@ -480,6 +570,7 @@ void sp__regsvc_worker_destroy(struct sp__regsvc_worker *w)
 	sp_free(w->auth);
 	sp_free(w->out);
 	sp_free(w->hdr);
+	sp_free(w->lines);
 	sp_free(w);
 }
 
@@ -568,23 +659,26 @@ static void do_register(struct sp__regsvc_worker *w, struct sp_tsx *st, const st
 		return;
 	}
 	struct sp_wbuf b;
-	char *lines = sp_malloc(HDR_CAP);
-	if (!lines) {
-		sp_reg_result_free(&res);
-		reply(w, st, req, src, 500, NULL, SP_STR_NULL, "registrar: out of memory", t0);
-		return;
-	}
-	sp_wbuf_init(&b, lines, HDR_CAP);
+	sp_wbuf_init(&b, w->lines, HDR_CAP);
 	sp_registrar_print(w->r->loc, &res, req, now, &b);
 	if (b.overflow)
 		reply(w, st, req, src, 500, NULL, SP_STR_NULL, "registrar: response too large", t0);
 	else
 		reply(w, st, req, src, res.status, res.reason, (struct sp_str){b.p, b.len},
 		      res.why ? res.why : "registrar", t0);
-	sp_free(lines);
 	sp_reg_result_free(&res);
 }
 
+/* The continuation of sp__regsvc_register once authorised. */
+static void register_ok(struct sp__regsvc_worker *w, struct sp_tsx *st, const struct sp_msg *req,
+			const struct sp_tsx_dest *src, uint64_t t0, void *arg)
+{
+	(void)arg;
+	do_register(w, st, req, src, t0);
+}
+
+/* 401 + WWW-Authenticate (REGISTER, RFC 3261 §22.2) or 407 +
+ * Proxy-Authenticate (any other request, §22.3): chk says which. */
 static void challenge(struct sp__regsvc_worker *w, struct sp_tsx *st, const struct sp_msg *req,
 		      const struct sp_tsx_dest *src, unsigned dom, const struct sp_auth_check *chk,
 		      uint64_t t0)
@@ -613,22 +707,32 @@ static void challenge(struct sp__regsvc_worker *w, struct sp_tsx *st, const stru
 	      t0);
 }
 
-/* A verdict other than LOOKUP: answer it, or go on to the registrar. */
+/* A verdict other than LOOKUP: answer it, or (authenticated) apply the
+ * identity rule and go on to ok. */
 static void verdict(struct sp__regsvc_worker *w, struct sp_tsx *st, const struct sp_msg *req,
 		    const struct sp_tsx_dest *src, unsigned dom, const struct sp_auth_check *chk,
-		    uint64_t t0)
+		    uint64_t t0, sp__regsvc_authed_cb ok, void *arg)
 {
 	switch (chk->verdict) {
 	case SP_AUTH_OK:
-		/* §10.3 step 3: the user may change the bindings of its own
-		 * AOR only (To user, in the same domain). */
-		if (!sp_str_eq(req->to.uri.user, chk->username) ||
-		    find_domain(w->r, req->to.uri.hp.host) != (int)dom) {
+		if (req->method_id == SP_METHOD_REGISTER) {
+			/* §10.3 step 3: the user may change the bindings of
+			 * its own AOR only (To user, in the same domain). */
+			if (!sp_str_eq(req->to.uri.user, chk->username) ||
+			    find_domain(w->r, req->to.uri.hp.host) != (int)dom) {
+				reply(w, st, req, src, 403, NULL, SP_STR_NULL,
+				      "RFC 3261 §10.3 step 3: not authorised for this AOR", t0);
+				return;
+			}
+		} else if (!sp_str_eq(req->from.uri.user, chk->username) ||
+			   find_domain(w->r, req->from.uri.hp.host) != (int)dom) {
+			/* A local user sends as itself only (issue 4: no open
+			 * relay, no spoofed From of another local user). */
 			reply(w, st, req, src, 403, NULL, SP_STR_NULL,
-			      "RFC 3261 §10.3 step 3: not authorised for this AOR", t0);
+			      "auth: From is not the authenticated user", t0);
 			return;
 		}
-		do_register(w, st, req, src, t0);
+		ok(w, st, req, src, t0, arg);
 		return;
 	case SP_AUTH_CHALLENGE:
 		challenge(w, st, req, src, dom, chk, t0);
@@ -648,27 +752,26 @@ static void lookup_done(int result, void *arg)
 	struct lookup *l = arg;
 	struct sp__regsvc_worker *w = l->w;
 	struct sp_auth_creds creds;
-	const struct sp_auth_creds *cp = NULL;
 
+	memset(&creds, 0, sizeof(creds));
+	if (result == 0)
+		creds_from(&creds, &l->sub);
+	/* The answer is good for the next request too, whatever became of
+	 * this one (refused if the store changed since the lookup began). */
+	if (result == 0 || result == -ENOENT)
+		sp__subcache_put(w->r->cache, l->dom, sp_str_c(l->user), l->gen,
+				 result == 0 ? &creds : NULL);
 	if (sp_tsx_state(l->st) != SP_TSX_TERMINATED) {
-		if (result == 0) {
-			memset(&creds, 0, sizeof(creds));
-			creds.ha1_md5.len = strlen(l->sub.ha1_md5);
-			memcpy(creds.ha1_md5.hex, l->sub.ha1_md5, creds.ha1_md5.len);
-			creds.ha1_sha256.len = strlen(l->sub.ha1_sha256);
-			memcpy(creds.ha1_sha256.hex, l->sub.ha1_sha256, creds.ha1_sha256.len);
-			cp = &creds;
-		}
 		if (result == 0 || result == -ENOENT) {
-			sp_auth_check_finish(w->auth[l->dom], &l->chk, &l->msg, cp, &l->src.addr,
-					     wall_ms());
-			verdict(w, l->st, &l->msg, &l->src, l->dom, &l->chk, l->t0);
+			sp_auth_check_finish(w->auth[l->dom], &l->chk, &l->msg,
+					     result == 0 ? &creds : NULL, &l->src.addr, wall_ms());
+			verdict(w, l->st, &l->msg, &l->src, l->dom, &l->chk, l->t0, l->ok, l->arg);
 		} else {
 			reply(w, l->st, &l->msg, &l->src, 500, NULL, SP_STR_NULL,
 			      "store: subscriber lookup failed", l->t0);
 		}
-		explicit_bzero(&creds, sizeof(creds));
 	}
+	explicit_bzero(&creds, sizeof(creds));
 	explicit_bzero(&l->sub, sizeof(l->sub));
 	sp_msg_free(&l->msg);
 	sp_mem_deref(l->st);
@@ -682,12 +785,12 @@ static int lookup_work(struct sp_store *s, void *arg)
 	return sp_store_subscriber_get(s, l->user, l->w->r->dom[l->dom].name, &l->sub);
 }
 
-/* LOOKUP: the rest runs when the store answers, on this worker. The check
- * is redone over the transaction's own copy of the request, which lives as
- * long as our reference (the receive buffer does not). */
-static void start_lookup(struct sp__regsvc_worker *w, struct sp_tsx *st,
+/* A cache miss: the rest runs when the store answers, on this worker. The
+ * check is redone over the transaction's own copy of the request, which
+ * lives as long as our reference (the receive buffer does not). */
+static void start_lookup(struct sp__regsvc_worker *w, struct sp_tsx *st, const struct sp_msg *req,
 			 const struct sp_tsx_dest *src, unsigned dom, uint64_t t0,
-			 const struct sp_msg *req)
+			 sp__regsvc_authed_cb ok, void *arg)
 {
 	struct sp__regsvc *r = w->r;
 	struct lookup *l = sp_malloc(sizeof(*l));
@@ -704,20 +807,16 @@ static void start_lookup(struct sp__regsvc_worker *w, struct sp_tsx *st,
 	l->src = *src;
 	l->dom = dom;
 	l->t0 = t0;
+	l->ok = ok;
+	l->arg = arg;
+	l->gen = sp__subcache_generation(r->cache);
 	if (!bytes || sp_msg_parse(&l->msg, bytes, len) != 0 || sp_msg_validate(&l->msg) != 0 ||
 	    sp_auth_check_begin(w->auth[dom], &l->chk, &l->msg, &src->addr, wall_ms()) !=
-		SP_AUTH_LOOKUP) {
+		SP_AUTH_LOOKUP ||
+	    l->chk.username.len >= sizeof(l->user)) {
 		sp_msg_free(&l->msg);
 		sp_free(l);
 		reply(w, st, req, src, 500, NULL, SP_STR_NULL, "request copy unusable", t0);
-		return;
-	}
-	if (l->chk.username.len >= sizeof(l->user)) {
-		/* No such user can exist: the answer of a wrong password. */
-		sp_auth_check_finish(w->auth[dom], &l->chk, &l->msg, NULL, &src->addr, wall_ms());
-		verdict(w, st, &l->msg, src, dom, &l->chk, t0);
-		sp_msg_free(&l->msg);
-		sp_free(l);
 		return;
 	}
 	copy_str(l->user, sizeof(l->user), l->chk.username);
@@ -737,11 +836,55 @@ static void start_lookup(struct sp__regsvc_worker *w, struct sp_tsx *st,
 	}
 }
 
+void sp__regsvc_authorize(struct sp__regsvc_worker *w, struct sp_tsx *st, const struct sp_msg *req,
+			  const struct sp_tsx_dest *src, unsigned dom, uint64_t t0,
+			  sp__regsvc_authed_cb ok, void *arg)
+{
+	struct sp__regsvc *r = w->r;
+	struct sp_auth_check chk;
+	struct sp_auth_creds creds;
+	int64_t now = wall_ms();
+
+	if (dom >= r->ndom) {
+		reply(w, st, req, src, 500, NULL, SP_STR_NULL, "auth: no such domain", t0);
+		return;
+	}
+	if (r->dom[dom].auth == SP_STORE_AUTH_NONE) {
+		ok(w, st, req, src, t0, arg);
+		return;
+	}
+	if (sp_auth_check_begin(w->auth[dom], &chk, req, &src->addr, now) != SP_AUTH_LOOKUP) {
+		verdict(w, st, req, src, dom, &chk, t0, ok, arg);
+		return;
+	}
+	if (chk.username.len > SP__SUBCACHE_USER_MAX) {
+		/* Longer than any stored user name: the answer of a wrong
+		 * password, without asking. */
+		sp_auth_check_finish(w->auth[dom], &chk, req, NULL, &src->addr, now);
+		verdict(w, st, req, src, dom, &chk, t0, ok, arg);
+		return;
+	}
+	switch (sp__subcache_get(r->cache, dom, chk.username, &creds)) {
+	case SP__SUBCACHE_HIT:
+		sp_auth_check_finish(w->auth[dom], &chk, req, &creds, &src->addr, now);
+		explicit_bzero(&creds, sizeof(creds));
+		verdict(w, st, req, src, dom, &chk, t0, ok, arg);
+		return;
+	case SP__SUBCACHE_NO_USER:
+		sp_auth_check_finish(w->auth[dom], &chk, req, NULL, &src->addr, now);
+		verdict(w, st, req, src, dom, &chk, t0, ok, arg);
+		return;
+	case SP__SUBCACHE_MISS:
+	default:
+		start_lookup(w, st, req, src, dom, t0, ok, arg);
+		return;
+	}
+}
+
 void sp__regsvc_register(struct sp__regsvc_worker *w, struct sp_tsx *st, const struct sp_msg *req,
 			 const struct sp_tsx_dest *src, uint64_t t0)
 {
 	struct sp__regsvc *r = w->r;
-	struct sp_auth_check chk;
 	int dom;
 
 	/* §10.3 step 1: the Request-URI names the domain. */
@@ -759,12 +902,22 @@ void sp__regsvc_register(struct sp__regsvc_worker *w, struct sp_tsx *st, const s
 		      "RFC 3261 §10.3 step 5: To is no sip/sips URI", t0);
 		return;
 	}
-	if (r->dom[dom].auth == SP_STORE_AUTH_NONE) {
-		do_register(w, st, req, src, t0);
-		return;
-	}
-	if (sp_auth_check_begin(w->auth[dom], &chk, req, &src->addr, wall_ms()) == SP_AUTH_LOOKUP)
-		start_lookup(w, st, src, (unsigned)dom, t0, req);
-	else
-		verdict(w, st, req, src, (unsigned)dom, &chk, t0);
+	sp__regsvc_authorize(w, st, req, src, (unsigned)dom, t0, register_ok, NULL);
+}
+
+/* ---- queries for the proxy ------------------------------------------------ */
+
+int sp__regsvc_domain(const struct sp__regsvc *r, struct sp_str host)
+{
+	return find_domain(r, host);
+}
+
+const char *sp__regsvc_domain_name(const struct sp__regsvc *r, unsigned i)
+{
+	return i < r->ndom ? r->dom[i].name : "";
+}
+
+struct sp_location *sp__regsvc_location(const struct sp__regsvc *r)
+{
+	return r->loc;
 }

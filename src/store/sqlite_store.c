@@ -30,6 +30,7 @@ enum stmt_id {
 	ST_SUB_DEL,
 	ST_SUB_LIST,
 	ST_SUB_LIST_DOMAIN,
+	ST_SUB_PAGE,
 	ST_DOM_GET,
 	ST_DOM_INSERT,
 	ST_DOM_UPSERT,
@@ -41,6 +42,7 @@ enum stmt_id {
 	ST_BIND_EXPIRE,
 	ST_BIND_ALL,
 	ST_VERSION,
+	ST_DATA_VERSION,
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -60,6 +62,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 		    "ORDER BY domain, user",
     [ST_SUB_LIST_DOMAIN] = "SELECT user, domain, ha1_md5, ha1_sha256, created_at "
 			   "FROM subscribers WHERE domain = ?1 ORDER BY user",
+    [ST_SUB_PAGE] = "SELECT user, domain, ha1_md5, ha1_sha256, created_at FROM subscribers "
+		    "WHERE domain = ?1 AND user > ?2 ORDER BY user LIMIT ?3",
     [ST_DOM_GET] = "SELECT name, auth, created_at FROM domains WHERE name = lower(?1)",
     [ST_DOM_INSERT] = "INSERT INTO domains(name, auth, created_at) VALUES (?1, ?2, ?3)",
     [ST_DOM_UPSERT] = "INSERT INTO domains(name, auth, created_at) VALUES (?1, ?2, ?3) "
@@ -77,6 +81,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 		    "reg_id, transport, source, user_agent, updated_at FROM bindings "
 		    "ORDER BY aor, contact",
     [ST_VERSION] = "SELECT version FROM siphon_schema",
+    [ST_DATA_VERSION] = "PRAGMA data_version",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
@@ -340,6 +345,36 @@ static int sq_subscriber_list(struct sp_store *s, const char *domain, sp_store_s
 	return err;
 }
 
+static int sq_subscriber_page(struct sp_store *s, const char *domain, const char *after,
+			      unsigned limit, sp_store_subscriber_cb cb, void *arg, size_t *count)
+{
+	struct sq *q = SQ(s);
+	struct sp_store_subscriber sub;
+	size_t n = 0;
+	int err = 0, rc;
+
+	pthread_mutex_lock(&q->lock);
+	sqlite3_stmt *st = stmt(q, ST_SUB_PAGE, &err);
+	if (st) {
+		bind_text(st, 1, domain);
+		bind_text(st, 2, after);
+		sqlite3_bind_int64(st, 3, limit);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			read_sub(st, &sub);
+			n++;
+			if ((err = cb(&sub, arg)) != 0)
+				break;
+		}
+		if (!err && rc != SQLITE_DONE)
+			err = sp__sqlite_err(rc);
+		done(st);
+	}
+	pthread_mutex_unlock(&q->lock);
+	explicit_bzero(&sub, sizeof(sub));
+	*count = n;
+	return err;
+}
+
 static int sq_subscriber_import(struct sp_store *s, sp_store_import_cb next, void *arg,
 				size_t *count)
 {
@@ -465,31 +500,51 @@ static int sq_domain_list(struct sp_store *s, sp_store_domain_cb cb, void *arg)
 
 /* ---- bindings ---- */
 
+/* One binding upsert; lock held. */
+static int bind_write(struct sq *q, const struct sp_store_binding *b, int64_t now)
+{
+	int err = 0;
+	sqlite3_stmt *st = stmt(q, ST_BIND_UPSERT, &err);
+	if (!st)
+		return err;
+	bind_text(st, 1, b->aor);
+	bind_text(st, 2, b->contact);
+	sqlite3_bind_int64(st, 3, b->expires_at);
+	sqlite3_bind_int(st, 4, b->q);
+	bind_text(st, 5, b->call_id);
+	sqlite3_bind_int64(st, 6, b->cseq);
+	bind_text(st, 7, b->path);
+	bind_text(st, 8, b->instance);
+	sqlite3_bind_int64(st, 9, b->reg_id);
+	bind_text(st, 10, b->transport);
+	bind_text(st, 11, b->source);
+	bind_text(st, 12, b->user_agent);
+	sqlite3_bind_int64(st, 13, now);
+	int rc = sqlite3_step(st);
+	done(st);
+	return rc == SQLITE_DONE ? 0 : sp__sqlite_err(rc);
+}
+
+/* A DELETE of (aor, contact), or of every binding of aor when contact is
+ * NULL; lock held. count as delete_rows. */
+static int bind_delete(struct sq *q, const char *aor, const char *contact, size_t *count)
+{
+	int err = 0;
+	sqlite3_stmt *st = stmt(q, contact ? ST_BIND_DEL : ST_BIND_DEL_AOR, &err);
+	if (!st)
+		return err;
+	bind_text(st, 1, aor);
+	if (contact)
+		bind_text(st, 2, contact);
+	return delete_rows(q, st, count);
+}
+
 static int sq_binding_put(struct sp_store *s, const struct sp_store_binding *b)
 {
 	struct sq *q = SQ(s);
-	int err = 0;
 
 	pthread_mutex_lock(&q->lock);
-	sqlite3_stmt *st = stmt(q, ST_BIND_UPSERT, &err);
-	if (st) {
-		bind_text(st, 1, b->aor);
-		bind_text(st, 2, b->contact);
-		sqlite3_bind_int64(st, 3, b->expires_at);
-		sqlite3_bind_int(st, 4, b->q);
-		bind_text(st, 5, b->call_id);
-		sqlite3_bind_int64(st, 6, b->cseq);
-		bind_text(st, 7, b->path);
-		bind_text(st, 8, b->instance);
-		sqlite3_bind_int64(st, 9, b->reg_id);
-		bind_text(st, 10, b->transport);
-		bind_text(st, 11, b->source);
-		bind_text(st, 12, b->user_agent);
-		sqlite3_bind_int64(st, 13, now_unix());
-		int rc = sqlite3_step(st);
-		done(st);
-		err = rc == SQLITE_DONE ? 0 : sp__sqlite_err(rc);
-	}
+	int err = bind_write(q, b, now_unix());
 	pthread_mutex_unlock(&q->lock);
 	return err;
 }
@@ -497,17 +552,57 @@ static int sq_binding_put(struct sp_store *s, const struct sp_store_binding *b)
 static int sq_binding_del(struct sp_store *s, const char *aor, const char *contact)
 {
 	struct sq *q = SQ(s);
-	int err = 0;
 
 	pthread_mutex_lock(&q->lock);
-	sqlite3_stmt *st = stmt(q, contact ? ST_BIND_DEL : ST_BIND_DEL_AOR, &err);
-	if (st) {
-		bind_text(st, 1, aor);
-		if (contact)
-			bind_text(st, 2, contact);
-		err = delete_rows(q, st, NULL);
-	}
+	int err = bind_delete(q, aor, contact, NULL);
 	pthread_mutex_unlock(&q->lock);
+	return err;
+}
+
+/* BEGIN IMMEDIATE takes the write lock first (waiting up to the busy
+ * timeout for another process), so the statements inside never meet
+ * SQLITE_BUSY halfway; the cached statements are reused for every row. */
+static int sq_binding_batch(struct sp_store *s, sp_store_binding_op_cb next, void *arg,
+			    size_t *count)
+{
+	struct sq *q = SQ(s);
+	struct sp_store_binding_op *op = sp_malloc(sizeof(*op));
+	int64_t now = now_unix();
+	size_t n = 0, ignored;
+	int err;
+
+	if (!op)
+		return -ENOMEM;
+	memset(op, 0, sizeof(*op));
+	pthread_mutex_lock(&q->lock);
+	err = exec_id(q, ST_BEGIN);
+	if (err)
+		goto out;
+	for (;;) {
+		int rc = next(op, arg);
+		if (rc < 0) {
+			err = rc;
+			break;
+		}
+		if (rc == 0)
+			break;
+		if (op->kind == SP_STORE_BINDING_PUT)
+			err = bind_write(q, &op->b, now);
+		else
+			err = bind_delete(q, op->b.aor, op->b.contact, &ignored);
+		if (err)
+			break;
+		n++;
+	}
+	if (!err)
+		err = exec_id(q, ST_COMMIT);
+	if (err)
+		exec_id(q, ST_ROLLBACK);
+	else
+		*count = n;
+out:
+	pthread_mutex_unlock(&q->lock);
+	sp_free(op);
 	return err;
 }
 
@@ -564,6 +659,28 @@ static int sq_binding_load_all(struct sp_store *s, sp_store_binding_cb cb, void 
 	return err;
 }
 
+/* PRAGMA data_version: per connection, it changes only when another
+ * connection commits (https://sqlite.org/pragma.html#pragma_data_version),
+ * so the server's own write-behind through this handle leaves it alone. */
+static int sq_data_version(struct sp_store *s, uint64_t *v)
+{
+	struct sq *q = SQ(s);
+	int err = 0;
+
+	pthread_mutex_lock(&q->lock);
+	sqlite3_stmt *st = stmt(q, ST_DATA_VERSION, &err);
+	if (st) {
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			*v = (uint64_t)sqlite3_column_int64(st, 0);
+		else
+			err = rc == SQLITE_DONE ? -EIO : sp__sqlite_err(rc);
+		done(st);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return err;
+}
+
 const struct sp_store_ops sp__store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -573,6 +690,7 @@ const struct sp_store_ops sp__store_sqlite_ops = {
     .subscriber_put = sq_subscriber_put,
     .subscriber_del = sq_subscriber_del,
     .subscriber_list = sq_subscriber_list,
+    .subscriber_page = sq_subscriber_page,
     .subscriber_import = sq_subscriber_import,
     .domain_get = sq_domain_get,
     .domain_put = sq_domain_put,
@@ -582,4 +700,6 @@ const struct sp_store_ops sp__store_sqlite_ops = {
     .binding_del = sq_binding_del,
     .binding_expire = sq_binding_expire,
     .binding_load_all = sq_binding_load_all,
+    .binding_batch = sq_binding_batch,
+    .data_version = sq_data_version,
 };

@@ -174,6 +174,20 @@ int sp_store_subscriber_list(struct sp_store *s, const char *domain, sp_store_su
 	return s->ops->subscriber_list(s, domain, cb, arg);
 }
 
+int sp_store_subscriber_page(struct sp_store *s, const char *domain, const char *after,
+			     unsigned limit, sp_store_subscriber_cb cb, void *arg, size_t *count)
+{
+	size_t n = 0;
+
+	if (!s || !cb || !limit || check_str(domain, SP_STORE_DOMAIN_MAX, false) ||
+	    (after && check_str(after, SP_STORE_USER_MAX, true)))
+		return -EINVAL;
+	int err = s->ops->subscriber_page(s, domain, after ? after : "", limit, cb, arg, &n);
+	if (count)
+		*count = n;
+	return err;
+}
+
 struct import_check {
 	sp_store_import_cb next;
 	void *arg;
@@ -262,12 +276,10 @@ int sp_store_domain_list(struct sp_store *s, sp_store_domain_cb cb, void *arg)
 
 /* ---- bindings ---- */
 
-int sp_store_binding_put(struct sp_store *s, const struct sp_store_binding *b)
+static int check_binding(const struct sp_store_binding *b)
 {
 	int err;
 
-	if (!s || !b)
-		return -EINVAL;
 	if ((err = check_str(b->aor, sizeof(b->aor), false)) ||
 	    (err = check_str(b->contact, sizeof(b->contact), false)) ||
 	    (err = check_str(b->call_id, sizeof(b->call_id), true)) ||
@@ -279,7 +291,15 @@ int sp_store_binding_put(struct sp_store *s, const struct sp_store_binding *b)
 		return err;
 	if (b->q < -1 || b->q > 1000)
 		return -EINVAL;
-	return s->ops->binding_put(s, b);
+	return 0;
+}
+
+int sp_store_binding_put(struct sp_store *s, const struct sp_store_binding *b)
+{
+	if (!s || !b)
+		return -EINVAL;
+	int err = check_binding(b);
+	return err ? err : s->ops->binding_put(s, b);
 }
 
 int sp_store_binding_del(struct sp_store *s, const char *aor, const char *contact)
@@ -307,4 +327,52 @@ int sp_store_binding_load_all(struct sp_store *s, sp_store_binding_cb cb, void *
 	if (!s || !cb)
 		return -EINVAL;
 	return s->ops->binding_load_all(s, cb, arg);
+}
+
+struct batch_check {
+	sp_store_binding_op_cb next;
+	void *arg;
+};
+
+static int batch_checked(struct sp_store_binding_op *op, void *arg)
+{
+	struct batch_check *bc = arg;
+	int rc = bc->next(op, bc->arg), err;
+	if (rc <= 0)
+		return rc;
+	switch (op->kind) {
+	case SP_STORE_BINDING_PUT:
+		err = check_binding(&op->b);
+		break;
+	case SP_STORE_BINDING_DEL:
+		if ((err = check_str(op->b.aor, sizeof(op->b.aor), false)) == 0)
+			err = check_str(op->b.contact, sizeof(op->b.contact), false);
+		break;
+	default:
+		err = -EINVAL;
+	}
+	return err ? err : 1;
+}
+
+int sp_store_binding_batch(struct sp_store *s, sp_store_binding_op_cb next, void *arg,
+			   size_t *count)
+{
+	size_t n = 0;
+
+	if (!s || !next)
+		return -EINVAL;
+	struct batch_check bc = {next, arg};
+	int err = s->ops->binding_batch(s, batch_checked, &bc, &n);
+	if (count)
+		*count = err ? 0 : n;
+	return err;
+}
+
+/* ---- change detection ---- */
+
+int sp_store_data_version(struct sp_store *s, uint64_t *v)
+{
+	if (!s || !v)
+		return -EINVAL;
+	return s->ops->data_version(s, v);
 }

@@ -11,9 +11,11 @@
  * can still be returned; after that a completion is never dropped: a failed
  * sp_loop_post (ENOMEM inside the mailbox) is retried by the pool thread.
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "siphon/loop.h"
@@ -169,6 +171,17 @@ int sp_store_async_submit(struct sp_store_async *a, struct sp_loop *loop, sp_sto
 	pthread_cond_signal(&a->cond);
 	pthread_mutex_unlock(&a->lock);
 	return 0;
+}
+
+void sp_store_async_set_name(struct sp_store_async *a, const char *name)
+{
+	char n[16];
+
+	if (!a || !name)
+		return;
+	snprintf(n, sizeof(n), "%s", name); /* the kernel's limit: 15 bytes */
+	for (unsigned i = 0; i < a->nthreads; i++)
+		pthread_setname_np(a->threads[i], n);
 }
 
 unsigned sp_store_async_pending(struct sp_store_async *a)

@@ -22,6 +22,8 @@ struct sp_store_ops {
 	int (*subscriber_del)(struct sp_store *s, const char *user, const char *domain);
 	int (*subscriber_list)(struct sp_store *s, const char *domain, sp_store_subscriber_cb cb,
 			       void *arg);
+	int (*subscriber_page)(struct sp_store *s, const char *domain, const char *after,
+			       unsigned limit, sp_store_subscriber_cb cb, void *arg, size_t *count);
 	/* next() yields records already validated by store.c. */
 	int (*subscriber_import)(struct sp_store *s, sp_store_import_cb next, void *arg,
 				 size_t *count);
@@ -35,6 +37,11 @@ struct sp_store_ops {
 	int (*binding_del)(struct sp_store *s, const char *aor, const char *contact);
 	int (*binding_expire)(struct sp_store *s, int64_t now, size_t *count);
 	int (*binding_load_all)(struct sp_store *s, sp_store_binding_cb cb, void *arg);
+	/* next() yields ops already validated by store.c. */
+	int (*binding_batch)(struct sp_store *s, sp_store_binding_op_cb next, void *arg,
+			     size_t *count);
+
+	int (*data_version)(struct sp_store *s, uint64_t *v);
 };
 
 struct sp_store {

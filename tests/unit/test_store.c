@@ -2,16 +2,20 @@
  * The store (src/store, include/siphon/store.h) with its SQLite backend,
  * each test in its own mkdtemp data directory: subscriber and domain CRUD
  * and argument checks, no password anywhere in the database files, location
- * bindings (put, replace, load_all, del, expire), migration of a version 1
+ * bindings (put, replace, load_all, del, expire), binding batches (in
+ * order, all or none, -EBUSY while another connection holds the write
+ * lock), data_version (unchanged by the handle's own commits, changed by
+ * another handle's), paged subscriber listing, migration of a version 1
  * database, two handles on one file (the CLI beside the running server),
  * the async pool (1000 jobs completing through sp_loop_post on a loop
- * driven by sp_loop_run_once, a full queue refusing with -EBUSY) and
- * allocation failure.
+ * driven by sp_loop_run_once, its threads named, a full queue refusing
+ * with -EBUSY) and allocation failure.
  */
 #define _GNU_SOURCE /* nftw, memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <pthread.h>
@@ -487,6 +491,236 @@ static void test_bindings(void **state)
 	sp_store_close(s);
 }
 
+/* ---- binding batches ---- */
+
+struct batch_src {
+	const struct sp_store_binding_op *ops;
+	unsigned n, i;
+	int fail_at; /* return -ECANCELED at this index; -1: never */
+};
+
+static int batch_next(struct sp_store_binding_op *op, void *arg)
+{
+	struct batch_src *src = arg;
+	if ((int)src->i == src->fail_at)
+		return -ECANCELED;
+	if (src->i == src->n)
+		return 0;
+	*op = src->ops[src->i++];
+	return 1;
+}
+
+static struct sp_store_binding_op put_op(const char *aor, const char *contact, int64_t exp)
+{
+	struct sp_store_binding_op op = {.kind = SP_STORE_BINDING_PUT};
+	op.b = make_binding(aor, contact, exp);
+	return op;
+}
+
+static struct sp_store_binding_op del_op(const char *aor, const char *contact)
+{
+	struct sp_store_binding_op op = {.kind = SP_STORE_BINDING_DEL};
+	snprintf(op.b.aor, sizeof(op.b.aor), "%s", aor);
+	snprintf(op.b.contact, sizeof(op.b.contact), "%s", contact);
+	return op;
+}
+
+static void test_binding_batch(void **state)
+{
+	struct sp_store *s = open_store();
+	struct bind_list l = {0};
+	size_t n = 99;
+	static struct sp_store_binding_op ops[6];
+
+	(void)state;
+	/* In order: a put, its refresh, a delete of a row that never existed
+	 * (no error), a put then its delete, another put. */
+	ops[0] = put_op("a@example.com", "sip:a@192.0.2.1", 1000);
+	ops[1] = put_op("a@example.com", "sip:a@192.0.2.1", 2000);
+	ops[2] = del_op("z@example.com", "sip:z@192.0.2.9");
+	ops[3] = put_op("b@example.com", "sip:b@192.0.2.2", 1000);
+	ops[4] = del_op("b@example.com", "sip:b@192.0.2.2");
+	ops[5] = put_op("c@example.com", "sip:c@192.0.2.3", 3000);
+	struct batch_src src = {.ops = ops, .n = 6, .fail_at = -1};
+	assert_int_equal(sp_store_binding_batch(s, batch_next, &src, &n), 0);
+	assert_int_equal(n, 6);
+	assert_int_equal(sp_store_binding_load_all(s, bind_cb, &l), 0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0].aor, "a@example.com");
+	assert_int_equal(l.v[0].expires_at, 2000);
+	assert_string_equal(l.v[1].aor, "c@example.com");
+
+	/* All or none: an error from the source, or an invalid record,
+	 * halfway writes nothing. */
+	ops[0] = del_op("a@example.com", "sip:a@192.0.2.1");
+	ops[1] = put_op("d@example.com", "sip:d@192.0.2.4", 1000);
+	src = (struct batch_src){.ops = ops, .n = 2, .fail_at = 2};
+	n = 99;
+	assert_int_equal(sp_store_binding_batch(s, batch_next, &src, &n), -ECANCELED);
+	assert_int_equal(n, 0);
+	ops[2] = put_op("e@example.com", "sip:e@192.0.2.5", 1000);
+	ops[2].b.q = 2000;
+	src = (struct batch_src){.ops = ops, .n = 3, .fail_at = -1};
+	assert_int_equal(sp_store_binding_batch(s, batch_next, &src, NULL), -EINVAL);
+	ops[2] = del_op("e@example.com", "");
+	src = (struct batch_src){.ops = ops, .n = 3, .fail_at = -1};
+	assert_int_equal(sp_store_binding_batch(s, batch_next, &src, NULL), -EINVAL);
+	ops[2].kind = 7;
+	src = (struct batch_src){.ops = ops, .n = 3, .fail_at = -1};
+	assert_int_equal(sp_store_binding_batch(s, batch_next, &src, NULL), -EINVAL);
+	l.n = 0;
+	assert_int_equal(sp_store_binding_load_all(s, bind_cb, &l), 0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0].aor, "a@example.com");
+
+	/* An empty batch commits nothing, fine. */
+	src = (struct batch_src){.ops = ops, .n = 0, .fail_at = -1};
+	assert_int_equal(sp_store_binding_batch(s, batch_next, &src, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(sp_store_binding_batch(s, NULL, &src, &n), -EINVAL);
+	assert_int_equal(sp_store_binding_batch(NULL, batch_next, &src, &n), -EINVAL);
+	sp_store_close(s);
+}
+
+/* Another process holds the write lock beyond the busy timeout: -EBUSY,
+ * nothing written, and the same batch goes through afterwards. */
+static void test_binding_batch_busy(void **state)
+{
+	struct sp_store *s = open_store();
+	struct bind_list l = {0};
+	char path[300];
+	sqlite3 *db;
+	static struct sp_store_binding_op ops[1];
+
+	(void)state;
+	ops[0] = put_op("a@example.com", "sip:a@192.0.2.1", 1000);
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, SP_STORE_DB_FILE);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	struct batch_src src = {.ops = ops, .n = 1, .fail_at = -1};
+	assert_int_equal(sp_store_binding_batch(s, batch_next, &src, NULL), -EBUSY);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(sp_store_binding_load_all(s, bind_cb, &l), 0);
+	assert_int_equal(l.n, 0);
+	src = (struct batch_src){.ops = ops, .n = 1, .fail_at = -1};
+	assert_int_equal(sp_store_binding_batch(s, batch_next, &src, NULL), 0);
+	assert_int_equal(sp_store_binding_load_all(s, bind_cb, &l), 0);
+	assert_int_equal(l.n, 1);
+	sp_store_close(s);
+}
+
+/* ---- change detection ---- */
+
+static void test_data_version(void **state)
+{
+	struct sp_store *server = open_store(), *cli = open_store();
+	uint64_t v0, v;
+	static struct sp_store_binding_op ops[1];
+
+	(void)state;
+	assert_int_equal(sp_store_data_version(server, &v0), 0);
+	/* The server's own writes (bindings, even subscribers) and reads
+	 * leave its data_version alone... */
+	struct sp_store_subscriber a = make_sub("alice", "example.com", "p");
+	assert_int_equal(sp_store_subscriber_put(server, &a, false), 0);
+	struct sp_store_binding b = make_binding("a@example.com", "sip:a@192.0.2.1", 1000);
+	assert_int_equal(sp_store_binding_put(server, &b), 0);
+	ops[0] = put_op("b@example.com", "sip:b@192.0.2.2", 1000);
+	struct batch_src src = {.ops = ops, .n = 1, .fail_at = -1};
+	assert_int_equal(sp_store_binding_batch(server, batch_next, &src, NULL), 0);
+	struct sp_store_subscriber got;
+	assert_int_equal(sp_store_subscriber_get(server, "alice", "example.com", &got), 0);
+	assert_int_equal(sp_store_data_version(server, &v), 0);
+	assert_true(v == v0);
+	/* ... another handle's reads too ... */
+	assert_int_equal(sp_store_subscriber_get(cli, "alice", "example.com", &got), 0);
+	assert_int_equal(count_subs(cli, NULL), 1);
+	assert_int_equal(sp_store_data_version(server, &v), 0);
+	assert_true(v == v0);
+	/* ... but its commits change it (`siphon user passwd` beside the
+	 * running server), every time. */
+	struct sp_store_subscriber a2 = make_sub("alice", "example.com", "new");
+	assert_int_equal(sp_store_subscriber_put(cli, &a2, true), 0);
+	assert_int_equal(sp_store_data_version(server, &v), 0);
+	assert_true(v != v0);
+	v0 = v;
+	assert_int_equal(sp_store_data_version(server, &v), 0);
+	assert_true(v == v0);
+	assert_int_equal(sp_store_subscriber_del(cli, "alice", "example.com"), 0);
+	assert_int_equal(sp_store_data_version(server, &v), 0);
+	assert_true(v != v0);
+	assert_int_equal(sp_store_data_version(NULL, &v), -EINVAL);
+	assert_int_equal(sp_store_data_version(server, NULL), -EINVAL);
+	sp_store_close(cli);
+	sp_store_close(server);
+}
+
+/* ---- paged listing ---- */
+
+struct page_ctx {
+	char last[SP_STORE_USER_MAX];
+	unsigned seen, stop_after;
+};
+
+static int page_cb(const struct sp_store_subscriber *sub, void *arg)
+{
+	struct page_ctx *p = arg;
+	assert_true(strcmp(sub->user, p->last) > 0); /* ordered, no repeat */
+	assert_string_equal(sub->domain, "example.com");
+	snprintf(p->last, sizeof(p->last), "%s", sub->user);
+	p->seen++;
+	return p->stop_after && p->seen == p->stop_after ? 42 : 0;
+}
+
+static int import_n(struct sp_store_subscriber *sub, void *arg)
+{
+	unsigned *i = arg;
+	if (*i == 0)
+		return 0;
+	char u[32];
+	snprintf(u, sizeof(u), "user%04u", --*i);
+	*sub = make_sub(u, *i % 2 ? "example.com" : "example.org", "p");
+	return 1;
+}
+
+static void test_subscriber_page(void **state)
+{
+	struct sp_store *s = open_store();
+	unsigned left = 1000;
+	size_t n = 0, got;
+	struct page_ctx p = {.seen = 0};
+
+	(void)state;
+	assert_int_equal(sp_store_subscriber_import(s, import_n, &left, &n), 0);
+	assert_int_equal(n, 1000);
+	/* 500 in example.com, in pages of 64: 7 full pages and one of 52. */
+	unsigned pages = 0;
+	do {
+		assert_int_equal(
+		    sp_store_subscriber_page(s, "example.com", p.last, 64, page_cb, &p, &got), 0);
+		pages++;
+	} while (got == 64);
+	assert_int_equal(pages, 8);
+	assert_int_equal(p.seen, 500);
+	assert_int_equal(got, 500 - 7 * 64);
+	/* After the last one: nothing. NULL after: from the start. */
+	assert_int_equal(sp_store_subscriber_page(s, "example.com", p.last, 64, page_cb, &p, &got),
+			 0);
+	assert_int_equal(got, 0);
+	p = (struct page_ctx){.stop_after = 3};
+	assert_int_equal(sp_store_subscriber_page(s, "example.com", NULL, 64, page_cb, &p, &got),
+			 42);
+	assert_int_equal(got, 3);
+	assert_string_equal(p.last, "user0005");
+	assert_int_equal(sp_store_subscriber_page(s, "example.com", NULL, 0, page_cb, &p, &got),
+			 -EINVAL);
+	assert_int_equal(sp_store_subscriber_page(s, NULL, NULL, 1, page_cb, &p, &got), -EINVAL);
+	assert_int_equal(sp_store_subscriber_page(s, "example.com", NULL, 1, NULL, &p, &got),
+			 -EINVAL);
+	sp_store_close(s);
+}
+
 /* ---- migration ---- */
 
 /* A database as siphon wrote it at schema version 1. */
@@ -631,6 +865,31 @@ static void put_done(int result, void *arg)
 	atomic_fetch_add(&j->ctx->done, 1);
 }
 
+/* Threads of this process whose name is name (/proc/self/task/N/comm). */
+static unsigned threads_named(const char *name)
+{
+	unsigned n = 0;
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/task");
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		char path[300], comm[32] = "";
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+		n += strcmp(comm, name) == 0;
+	}
+	closedir(d);
+	return n;
+}
+
 static void test_async_1000_jobs(void **state)
 {
 	enum { N = 1000 };
@@ -644,6 +903,9 @@ static void test_async_1000_jobs(void **state)
 	assert_non_null(jobs);
 	assert_int_equal(sp_loop_create(&loop, NULL), 0);
 	assert_int_equal(sp_store_async_create(&a, s, 2, N), 0);
+	sp_store_async_set_name(a, "sp-test-pool-with-a-long-name");
+	assert_int_equal(threads_named("sp-test-pool-wi"), 2); /* 15 bytes kept */
+	sp_store_async_set_name(NULL, "x");
 	for (unsigned i = 0; i < N; i++) {
 		char u[32];
 		snprintf(u, sizeof(u), "async%04u", i);
@@ -802,6 +1064,10 @@ int main(void)
 	    T(test_migrate_from_v1),
 	    T(test_refuses_newer_schema),
 	    T(test_two_handles),
+	    T(test_binding_batch),
+	    T(test_binding_batch_busy),
+	    T(test_data_version),
+	    T(test_subscriber_page),
 	    T(test_async_1000_jobs),
 	    T(test_async_queue_full),
 	    T(test_enomem),
