@@ -26,6 +26,10 @@
 #define SP_CONFIG_MAX_WORKERS 1024
 #define SP_CONFIG_PATH_MAX 1024
 #define SP_CONFIG_ERR_MAX 512 /* room for any error message */
+#define SP_CONFIG_MAX_ROUTES 64 /* static routes */
+#define SP_CONFIG_MAX_DNS 4     /* DNS servers */
+#define SP_CONFIG_NAME_MAX 128  /* a route's domain or number prefix */
+#define SP_CONFIG_URI_MAX 256   /* a route's next hop or redirect URI */
 
 /* One socket to open: UDP or TCP on an address. */
 struct sp_config_listen {
@@ -37,6 +41,31 @@ struct sp_config_listen {
 struct sp_cidr {
 	struct sp_sa addr; /* port unused */
 	uint8_t bits;      /* 0-32 for IPv4, 0-128 for IPv6 */
+};
+
+/* What the server does with a request it does not answer itself (docs/config.md). */
+enum sp_proxy_mode {
+	SP_PROXY_STATEFUL = 0, /* RFC 3261 §16: transactions, forking, CANCEL */
+	SP_PROXY_STATELESS,    /* RFC 3261 §16.11 */
+	SP_PROXY_REDIRECT,     /* RFC 3261 §8.3: 3xx with the targets as Contacts */
+	SP_PROXY_OFF,	       /* registrar only: other requests get 405/501 */
+};
+
+/* Which Request-URIs a static route takes. */
+enum sp_route_match {
+	SP_ROUTE_DOMAIN,  /* the Request-URI host (a domain not served here) */
+	SP_ROUTE_PREFIX,  /* a telephone number (tel: or user=phone) starting with value */
+	SP_ROUTE_DEFAULT, /* everything not served here and matched by no other route */
+};
+
+/* A static route: requests it matches go to next_hop (a SIP URI such as
+ * "sip:127.0.0.1:25090;transport=udp", from "udp:127.0.0.1:25090") or, with
+ * redirect set, are answered 301 with that Contact. */
+struct sp_config_route {
+	enum sp_route_match match;
+	char value[SP_CONFIG_NAME_MAX]; /* domain (lowercase) or number prefix */
+	char next_hop[SP_CONFIG_URI_MAX];
+	char redirect[SP_CONFIG_URI_MAX];
 };
 
 struct sp_config {
@@ -72,6 +101,28 @@ struct sp_config {
 		enum sp_digest_alg algorithms[2];
 		unsigned nalgorithms;
 	} auth;
+	struct {
+		enum sp_proxy_mode mode;      /* stateful */
+		bool record_route;            /* true */
+		uint32_t timer_c_s;           /* RFC 3261 §16.6 step 11: 181 */
+		uint32_t fork_timeout_s;      /* next q-value group after this; 0: on failures only; 30 */
+		uint32_t unknown_user_status; /* 480 (no enumeration) or 404 */
+		bool recurse_3xx;             /* RFC 3261 §16.7 step 4: false */
+		/* Sources whose requests are proxied without digest
+		 * authentication and may be relayed to any domain (gateways,
+		 * trunks, benchmarks): none by default. */
+		struct sp_cidr trusted[SP_CONFIG_MAX_ALLOW];
+		unsigned ntrusted;
+	} proxy;
+	struct sp_config_route routes[SP_CONFIG_MAX_ROUTES]; /* in order: first match wins */
+	unsigned nroutes;
+	struct {
+		struct sp_sa servers[SP_CONFIG_MAX_DNS]; /* none: /etc/resolv.conf */
+		unsigned nservers;
+		uint32_t timeout_ms;                /* per try; 2000 */
+		bool enum_enabled;                  /* RFC 6116 for telephone numbers; false */
+		char enum_suffix[SP_CONFIG_NAME_MAX]; /* "e164.arpa" */
+	} dns;
 	struct {
 		/* Where the server may send anything (responses included):
 		 * default 0.0.0.0/0 and ::/0; tests set loopback only. */
@@ -118,6 +169,14 @@ bool sp_config_dest_allowed(const struct sp_config *cfg, const struct sp_sa *add
 /* Writes the configuration as YAML that sp_config_load reads back to an
  * equal configuration. Returns 0 or -EIO. */
 int sp_config_print(const struct sp_config *cfg, FILE *out);
+
+/* Parses a next hop: "udp:HOST:PORT", "tcp:HOST[:PORT]" or a sip:/sips:
+ * URI, into the URI form ("sip:HOST:PORT;transport=udp") in out[cap].
+ * Returns 0 or -EINVAL (message in err). */
+int sp_config_parse_next_hop(const char *spec, char *out, size_t cap, char *err, size_t errcap);
+
+/* "stateful", "stateless", "redirect" or "off". */
+const char *sp_proxy_mode_name(enum sp_proxy_mode m);
 
 /* Writes "udp:127.0.0.1:5060" / "tcp:[::1]:5060" into buf[cap]. */
 size_t sp_config_listen_print(const struct sp_config_listen *l, char *buf, size_t cap);

@@ -260,4 +260,11 @@ void sp_location_temp_gruu(struct sp_location *loc, const struct sp_binding *b,
 int sp_location_lookup_uri(struct sp_location *loc, const struct sp_uri *uri, int64_t now,
 			   struct sp_location_snap *snap);
 
+/* sp_location_lookup_uri with the AOR's host[:port] taken as the served
+ * domain `domain` (lowercase; empty: as written), as sp_location_aor_key_in
+ * does at registration: the lookup a proxy does for a Request-URI whose
+ * host is an alias of a served domain. */
+int sp_location_lookup_uri_in(struct sp_location *loc, const struct sp_uri *uri,
+			      struct sp_str domain, int64_t now, struct sp_location_snap *snap);
+
 #endif

@@ -43,6 +43,7 @@ struct sp_uas_decision {
 	unsigned headers;  /* SP_UAS_* */
 	bool registrar;    /* status 0: a REGISTER for the registrar (the
 			    * server authenticates and answers it) */
+	bool proxy;        /* status 0: a request for the proxy */
 	struct sp_str unsupported[SP_UAS_MAX_UNSUPPORTED]; /* Require tags, into msg->buf */
 	unsigned nunsupported;
 };
@@ -54,6 +55,9 @@ struct sp_uas_input {
 	int validate_rc;          /* sp_msg_validate's, when parse_rc is 0 */
 	size_t wire_len;          /* bytes received for this message */
 	size_t max_message;       /* sip.max_message_bytes; 0: no bound */
+	bool to_proxy;            /* not addressed to this server: once the
+				   * message is sound, the proxy's (RFC 3261
+				   * §16.3 does its own checks) */
 };
 
 /* Decides the answer of this UAS to one message (RFC 3261 §8.2 in its

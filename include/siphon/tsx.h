@@ -185,7 +185,9 @@ struct sp_tsx *sp_tsx_find_invite(struct sp_tsx_layer *l, const struct sp_msg *c
 int sp_tsx_branch(struct sp_tsx_layer *l, char *buf, size_t cap);
 
 /* The worker a branch made by sp_tsx_branch names: true and *owner set,
- * or false if the branch is not in that form. */
+ * or false if the branch is not in that form. A longer branch with the
+ * same first SP_TSX_BRANCH_LEN characters (a proxy appends its loop hash
+ * and branch index) names its worker the same way. */
 bool sp_tsx_branch_owner(struct sp_str branch, unsigned *owner);
 
 #define SP_TSX_BRANCH_LEN 29
@@ -205,6 +207,11 @@ int sp_tsx_request(struct sp_tsx **out, struct sp_tsx_layer *l, const void *buf,
 
 /* Installs (or with cb NULL removes) the TU's event handler. */
 void sp_tsx_set_handler(struct sp_tsx *t, sp_tsx_event_cb cb, void *arg);
+
+/* The installed handler (NULL if none) and, when arg is not NULL, its
+ * argument: how a TU finds its own state for a transaction another path
+ * hands it (a CANCEL's INVITE transaction, sp_tsx_find_invite). */
+sp_tsx_event_cb sp_tsx_handler(const struct sp_tsx *t, void **arg);
 
 enum sp_tsx_state sp_tsx_state(const struct sp_tsx *t);
 /* True for client transactions. */

@@ -22,6 +22,7 @@
 
 #include "siphon/config.h"
 #include "siphon/mem.h"
+#include "siphon/uri.h"
 
 /* ---- defaults ----------------------------------------------------------- */
 
@@ -71,6 +72,14 @@ void sp_config_defaults(struct sp_config *cfg, const char *version)
 	cfg->auth.algorithms[0] = SP_DIGEST_MD5;
 	cfg->auth.algorithms[1] = SP_DIGEST_SHA256;
 	cfg->auth.nalgorithms = 2;
+
+	cfg->proxy.mode = SP_PROXY_STATEFUL;
+	cfg->proxy.record_route = true;
+	cfg->proxy.timer_c_s = 181; /* RFC 3261 §16.6 step 11: more than 3 minutes */
+	cfg->proxy.fork_timeout_s = 30;
+	cfg->proxy.unknown_user_status = 480; /* issue 5: no enumeration through the proxy */
+	cfg->dns.timeout_ms = 2000;
+	snprintf(cfg->dns.enum_suffix, sizeof(cfg->dns.enum_suffix), "e164.arpa");
 
 	sp_cidr_parse("0.0.0.0/0", &cfg->security.allow_destinations[0]);
 	sp_cidr_parse("::/0", &cfg->security.allow_destinations[1]);
@@ -132,6 +141,26 @@ int sp_config_parse_listen(const char *spec, struct sp_config_listen *out, unsig
 		out[*n].addr = sa;
 		(*n)++;
 	}
+	return 0;
+}
+
+int sp_config_parse_next_hop(const char *spec, char *out, size_t cap, char *err, size_t errcap)
+{
+	struct sp_uri uri;
+	struct sp_parse_error pe;
+	int n;
+
+	if (strncasecmp(spec, "udp:", 4) == 0 || strncasecmp(spec, "tcp:", 4) == 0)
+		n = snprintf(out, cap, "sip:%s;transport=%s", spec + 4,
+			     (spec[0] | 0x20) == 'u' ? "udp" : "tcp");
+	else
+		n = snprintf(out, cap, "%s", spec);
+	if (n < 0 || (size_t)n >= cap)
+		return errf(err, errcap, "'%s' is too long", spec);
+	if (sp_uri_parse(&uri, sp_str_c(out), SP_URI_NO_OTHER | SP_URI_NO_HEADERS, &pe) != 0 ||
+	    (uri.scheme != SP_URI_SIP && uri.scheme != SP_URI_SIPS) || !uri.hp.host.len)
+		return errf(err, errcap,
+			    "'%s': want udp:HOST[:PORT], tcp:HOST[:PORT] or a sip:/sips: URI", spec);
 	return 0;
 }
 
@@ -376,6 +405,9 @@ U32_KEY(rd_min_expires, registrar.min_expires, 1, 86400)
 U32_KEY(rd_default_expires, registrar.default_expires, 1, 31536000)
 U32_KEY(rd_max_expires, registrar.max_expires, 1, 31536000)
 U32_KEY(rd_max_bindings, registrar.max_bindings, 0, 1000)
+U32_KEY(rd_timer_c, proxy.timer_c_s, 1, 86400)
+U32_KEY(rd_fork_timeout, proxy.fork_timeout_s, 0, 3600)
+U32_KEY(rd_dns_timeout, dns.timeout_ms, 50, 60000)
 
 static int rd_dscp(struct loader *ld, const yaml_node_t *v, const char *key)
 {
@@ -520,6 +552,212 @@ static int rd_registrar(struct loader *ld, const yaml_node_t *v, const char *key
 	return walk_map(ld, v, key, rules, sizeof(rules) / sizeof(rules[0]));
 }
 
+static int get_bool(struct loader *ld, const yaml_node_t *n, const char *key, bool *out)
+{
+	const char *s = NULL;
+	int rc = get_string(ld, n, key, &s);
+	if (rc)
+		return rc;
+	if (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0 || strcmp(s, "on") == 0)
+		*out = true;
+	else if (strcmp(s, "false") == 0 || strcmp(s, "no") == 0 || strcmp(s, "off") == 0)
+		*out = false;
+	else
+		return node_err(ld, n, "%s: want true or false, got '%s'", key, s);
+	return 0;
+}
+
+static const char *const mode_names[] = {
+	[SP_PROXY_STATEFUL] = "stateful",
+	[SP_PROXY_STATELESS] = "stateless",
+	[SP_PROXY_REDIRECT] = "redirect",
+	[SP_PROXY_OFF] = "off",
+};
+
+const char *sp_proxy_mode_name(enum sp_proxy_mode m)
+{
+	return (unsigned)m < sizeof(mode_names) / sizeof(mode_names[0]) ? mode_names[m] : "?";
+}
+
+static int rd_mode(struct loader *ld, const yaml_node_t *v, const char *key)
+{
+	const char *s = NULL;
+	int rc = get_string(ld, v, key, &s);
+	if (rc)
+		return rc;
+	for (unsigned i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++)
+		if (strcmp(s, mode_names[i]) == 0) {
+			ld->cfg->proxy.mode = (enum sp_proxy_mode)i;
+			return 0;
+		}
+	return node_err(ld, v, "%s: want stateful, stateless, redirect or off, got '%s'", key, s);
+}
+
+static int rd_record_route(struct loader *ld, const yaml_node_t *v, const char *key)
+{
+	return get_bool(ld, v, key, &ld->cfg->proxy.record_route);
+}
+
+static int rd_recurse(struct loader *ld, const yaml_node_t *v, const char *key)
+{
+	return get_bool(ld, v, key, &ld->cfg->proxy.recurse_3xx);
+}
+
+static int rd_unknown_user(struct loader *ld, const yaml_node_t *v, const char *key)
+{
+	uint32_t st;
+	int rc = get_u32(ld, v, key, 400, 699, &st);
+	if (rc)
+		return rc;
+	if (st != 404 && st != 480)
+		return node_err(ld, v, "%s: want 480 (no user enumeration) or 404", key);
+	ld->cfg->proxy.unknown_user_status = st;
+	return 0;
+}
+
+static int trusted_item(struct loader *ld, const yaml_node_t *n, const char *s)
+{
+	struct sp_config *c = ld->cfg;
+	if (c->proxy.ntrusted >= SP_CONFIG_MAX_ALLOW)
+		return node_err(ld, n, "trusted: more than %d entries", SP_CONFIG_MAX_ALLOW);
+	if (sp_cidr_parse(s, &c->proxy.trusted[c->proxy.ntrusted]) != 0)
+		return node_err(ld, n, "trusted: '%s' is not ADDRESS/BITS", s);
+	c->proxy.ntrusted++;
+	return 0;
+}
+
+static int rd_trusted(struct loader *ld, const yaml_node_t *v, const char *key)
+{
+	ld->cfg->proxy.ntrusted = 0;
+	return each_item(ld, v, key, trusted_item);
+}
+
+static int rd_proxy(struct loader *ld, const yaml_node_t *v, const char *key)
+{
+	static const struct key_rule rules[] = {
+		{ "mode", rd_mode },
+		{ "record_route", rd_record_route },
+		{ "timer_c_s", rd_timer_c },
+		{ "fork_timeout_s", rd_fork_timeout },
+		{ "unknown_user_status", rd_unknown_user },
+		{ "recurse_3xx", rd_recurse },
+		{ "trusted", rd_trusted },
+	};
+	return walk_map(ld, v, key, rules, sizeof(rules) / sizeof(rules[0]));
+}
+
+/* One route: a mapping with exactly one of domain/prefix/default and
+ * exactly one of next_hop/redirect. */
+static int route_item(struct loader *ld, const yaml_node_t *n)
+{
+	struct sp_config *c = ld->cfg;
+	struct sp_config_route r;
+	char msg[SP_CONFIG_ERR_MAX];
+	bool have_match = false, have_dest = false;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return node_err(ld, n, "routes: each route is a mapping (domain/prefix/default "
+				       "and next_hop/redirect)");
+	if (c->nroutes >= SP_CONFIG_MAX_ROUTES)
+		return node_err(ld, n, "routes: more than %d routes", SP_CONFIG_MAX_ROUTES);
+	memset(&r, 0, sizeof(r));
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		const yaml_node_t *k = yaml_document_get_node(ld->doc, p->key);
+		const yaml_node_t *v = yaml_document_get_node(ld->doc, p->value);
+		const char *name = k->type == YAML_SCALAR_NODE ? scalar(k) : "";
+		const char *s = NULL;
+		bool is_match = strcmp(name, "domain") == 0 || strcmp(name, "prefix") == 0 ||
+				strcmp(name, "default") == 0;
+		bool is_dest = strcmp(name, "next_hop") == 0 || strcmp(name, "redirect") == 0;
+		int rc;
+
+		if (!is_match && !is_dest)
+			return node_err(ld, k, "unknown key '%s' in a route", name);
+		if ((is_match && have_match) || (is_dest && have_dest))
+			return node_err(ld, k, "route: '%s' conflicts with an earlier key", name);
+		if (strcmp(name, "default") == 0) {
+			bool on = false;
+			if ((rc = get_bool(ld, v, name, &on)) != 0)
+				return rc;
+			if (!on)
+				return node_err(ld, v, "default: only 'true' makes sense");
+			r.match = SP_ROUTE_DEFAULT;
+		} else if (is_match) {
+			if ((rc = copy_string(ld, v, name, r.value, sizeof(r.value))) != 0)
+				return rc;
+			r.match = strcmp(name, "domain") == 0 ? SP_ROUTE_DOMAIN : SP_ROUTE_PREFIX;
+			for (char *q = r.value; *q; q++)
+				if (*q >= 'A' && *q <= 'Z')
+					*q = (char)(*q - 'A' + 'a');
+		} else {
+			if ((rc = get_string(ld, v, name, &s)) != 0)
+				return rc;
+			char *dst = strcmp(name, "next_hop") == 0 ? r.next_hop : r.redirect;
+			if (sp_config_parse_next_hop(s, dst, SP_CONFIG_URI_MAX, msg, sizeof(msg)))
+				return node_err(ld, v, "%s: %s", name, msg);
+		}
+		have_match |= is_match;
+		have_dest |= is_dest;
+	}
+	if (!have_match || !have_dest)
+		return node_err(ld, n, "route: want one of domain/prefix/default and one of "
+				       "next_hop/redirect");
+	c->routes[c->nroutes++] = r;
+	return 0;
+}
+
+static int rd_routes(struct loader *ld, const yaml_node_t *v, const char *key)
+{
+	if (v->type != YAML_SEQUENCE_NODE)
+		return node_err(ld, v, "%s: want a list of routes", key);
+	ld->cfg->nroutes = 0;
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+	     it++) {
+		int rc = route_item(ld, yaml_document_get_node(ld->doc, *it));
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int dns_server_item(struct loader *ld, const yaml_node_t *n, const char *s)
+{
+	struct sp_config *c = ld->cfg;
+	if (c->dns.nservers >= SP_CONFIG_MAX_DNS)
+		return node_err(ld, n, "servers: more than %d entries", SP_CONFIG_MAX_DNS);
+	if (sp_sa_parse(&c->dns.servers[c->dns.nservers], sp_str_c(s), 53) != 0)
+		return node_err(ld, n, "servers: '%s' is not ADDRESS[:PORT]", s);
+	c->dns.nservers++;
+	return 0;
+}
+
+static int rd_dns_servers(struct loader *ld, const yaml_node_t *v, const char *key)
+{
+	ld->cfg->dns.nservers = 0;
+	return each_item(ld, v, key, dns_server_item);
+}
+
+static int rd_enum(struct loader *ld, const yaml_node_t *v, const char *key)
+{
+	return get_bool(ld, v, key, &ld->cfg->dns.enum_enabled);
+}
+
+static int rd_enum_suffix(struct loader *ld, const yaml_node_t *v, const char *key)
+{
+	return copy_string(ld, v, key, ld->cfg->dns.enum_suffix, sizeof(ld->cfg->dns.enum_suffix));
+}
+
+static int rd_dns(struct loader *ld, const yaml_node_t *v, const char *key)
+{
+	static const struct key_rule rules[] = {
+		{ "servers", rd_dns_servers },
+		{ "timeout_ms", rd_dns_timeout },
+		{ "enum", rd_enum },
+		{ "enum_suffix", rd_enum_suffix },
+	};
+	return walk_map(ld, v, key, rules, sizeof(rules) / sizeof(rules[0]));
+}
+
 static int rd_security(struct loader *ld, const yaml_node_t *v, const char *key)
 {
 	static const struct key_rule rules[] = {
@@ -569,6 +807,9 @@ static const struct key_rule top_rules[] = {
 	{ "registrar", rd_registrar },
 	{ "auth", rd_auth },
 	{ "security", rd_security },
+	{ "proxy", rd_proxy },
+	{ "routes", rd_routes },
+	{ "dns", rd_dns },
 };
 
 /* Cross-key rules, checked once the whole file is read. */
@@ -758,7 +999,50 @@ int sp_config_print(const struct sp_config *cfg, FILE *out)
 	fprintf(out, "auth:\n  algorithms:\n");
 	for (unsigned i = 0; i < cfg->auth.nalgorithms; i++)
 		fprintf(out, "    - %s\n", sp_digest_alg_name(cfg->auth.algorithms[i]));
-	fprintf(out, "security:\n  allow_destinations:\n");
+	fprintf(out,
+		"proxy:\n  mode: %s\n  record_route: %s\n  timer_c_s: %u\n  fork_timeout_s: %u\n"
+		"  unknown_user_status: %u\n  recurse_3xx: %s\n",
+		sp_proxy_mode_name(cfg->proxy.mode), cfg->proxy.record_route ? "true" : "false",
+		cfg->proxy.timer_c_s, cfg->proxy.fork_timeout_s, cfg->proxy.unknown_user_status,
+		cfg->proxy.recurse_3xx ? "true" : "false");
+	if (cfg->proxy.ntrusted) {
+		fprintf(out, "  trusted:\n");
+		for (unsigned i = 0; i < cfg->proxy.ntrusted; i++) {
+			const struct sp_cidr *c = &cfg->proxy.trusted[i];
+			char ip[SP_SA_STRLEN];
+			sp_sa_print_ip(&c->addr, ip, sizeof(ip));
+			snprintf(buf, sizeof(buf), "%s/%u", ip, c->bits);
+			fprintf(out, "    - ");
+			yaml_str(out, buf);
+			fputc('\n', out);
+		}
+	}
+	if (cfg->nroutes) {
+		static const char *const match[] = { "domain", "prefix", "default" };
+		fprintf(out, "routes:\n");
+		for (unsigned i = 0; i < cfg->nroutes; i++) {
+			const struct sp_config_route *r = &cfg->routes[i];
+			fprintf(out, "  - %s: ", match[r->match]);
+			yaml_str(out, r->match == SP_ROUTE_DEFAULT ? "true" : r->value);
+			fprintf(out, "\n    %s: ", *r->redirect ? "redirect" : "next_hop");
+			yaml_str(out, *r->redirect ? r->redirect : r->next_hop);
+			fputc('\n', out);
+		}
+	}
+	fprintf(out, "dns:\n");
+	if (cfg->dns.nservers) {
+		fprintf(out, "  servers:\n");
+		for (unsigned i = 0; i < cfg->dns.nservers; i++) {
+			sp_sa_print(&cfg->dns.servers[i], buf, sizeof(buf));
+			fprintf(out, "    - ");
+			yaml_str(out, buf);
+			fputc('\n', out);
+		}
+	}
+	fprintf(out, "  timeout_ms: %u\n  enum: %s\n  enum_suffix: ", cfg->dns.timeout_ms,
+		cfg->dns.enum_enabled ? "true" : "false");
+	yaml_str(out, cfg->dns.enum_suffix);
+	fprintf(out, "\nsecurity:\n  allow_destinations:\n");
 	for (unsigned i = 0; i < cfg->security.nallow; i++) {
 		const struct sp_cidr *c = &cfg->security.allow_destinations[i];
 		char ip[SP_SA_STRLEN];

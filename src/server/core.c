@@ -106,6 +106,13 @@ void sp_uas_decide(const struct sp_uas_input *in, struct sp_uas_decision *d)
 			return;
 		}
 	}
+	/* A request to be proxied: the UAS rules below (method, Require,
+	 * content) are the destination's business (RFC 3261 §16.3). */
+	if (in->to_proxy) {
+		set(d, 0, "proxy", 0);
+		d->proxy = true;
+		return;
+	}
 	if (method_rule(msg, d))
 		return;
 

@@ -249,6 +249,12 @@ static int tgruu_open(struct sp_location *loc, struct sp_str hex, uint8_t *buf, 
 int sp_location_lookup_uri(struct sp_location *loc, const struct sp_uri *uri, int64_t now,
 			   struct sp_location_snap *snap)
 {
+	return sp_location_lookup_uri_in(loc, uri, SP_STR_NULL, now, snap);
+}
+
+int sp_location_lookup_uri_in(struct sp_location *loc, const struct sp_uri *uri,
+			      struct sp_str domain, int64_t now, struct sp_location_snap *snap)
+{
 	char key[512];
 	struct sp_str gr;
 	long kl;
@@ -256,7 +262,7 @@ int sp_location_lookup_uri(struct sp_location *loc, const struct sp_uri *uri, in
 
 	snap->b = NULL;
 	snap->n = 0;
-	kl = sp_location_aor_key(uri, key, sizeof(key));
+	kl = sp_location_aor_key_in(uri, domain, key, sizeof(key));
 	if (kl < 0)
 		return kl == -ENOSPC ? -ENOENT : -EINVAL;
 	if (!sp_param_find(uri->params, "gr", &gr))

@@ -24,6 +24,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -34,6 +35,7 @@
 #include "siphon/server.h"
 #include "siphon/tsx.h"
 
+#include "proxy.h"
 #include "server_int.h"
 
 #define MAX_UDP_LOCALS 32
@@ -45,6 +47,7 @@ struct worker {
 	struct sp_net *net;
 	struct sp_tsx_layer *tsx;
 	struct sp__regsvc_worker *reg;
+	struct sp__proxy_worker *proxy;
 	/* UDP local addresses seen, so a response leaves from the address
 	 * and port its request arrived on (RFC 3581 §4). Their addresses
 	 * serve as the opaque sp_tsx_dest.conn of UDP destinations. */
@@ -70,6 +73,7 @@ struct sp_server {
 	/* The listen addresses with real ports: worker 0 binds first (port
 	 * 0 becomes an ephemeral port) and the others bind the same. */
 	struct sp_config_listen bound[SP_CONFIG_MAX_LISTEN];
+	struct sp__pxy_self self; /* our addresses (set with bound) */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int bound_state; /* 0 pending, 1 bound, -errno failed */
@@ -141,6 +145,13 @@ static int io_send(void *arg, const struct sp_tsx_dest *to, const void *buf, siz
 			rc = sp_route_check(cfg, sp_conn_peer(c));
 			return rc ? denied(sp_conn_peer(c), rc) : sp_conn_send(c, buf, len);
 		}
+		if (len < 8 || memcmp(buf, "SIP/2.0 ", 8) != 0) {
+			/* A request (the proxy's): the connection to that
+			 * address, found or opened. */
+			rc = sp_route_check(cfg, &to->addr);
+			return rc ? denied(&to->addr, rc)
+				  : sp_net_send_tcp(w->net, NULL, &to->addr, buf, len);
+		}
 		/* RFC 3261 §18.2.2: the connection is gone; open one to the
 		 * received address and the sent-by port. */
 		if (sp_route_reconnect(buf, len, &dst) != 0)
@@ -167,7 +178,8 @@ static void log_access(struct worker *w, const struct sp_msg *msg, unsigned stat
 	sp_access_log(&a);
 }
 
-static void decide(struct worker *w, const struct sp_msg *msg, struct sp_uas_decision *d)
+static void decide(struct worker *w, const struct sp_msg *msg, bool to_proxy,
+		   struct sp_uas_decision *d)
 {
 	struct sp_uas_input in = {
 		.msg = msg,
@@ -175,8 +187,71 @@ static void decide(struct worker *w, const struct sp_msg *msg, struct sp_uas_dec
 		.validate_rc = w->cur.validate_rc,
 		.wire_len = w->cur.len,
 		.max_message = w->srv->cfg.sip.max_message_bytes,
+		.to_proxy = to_proxy,
 	};
 	sp_uas_decide(&in, d);
+}
+
+/* A request the proxy takes (a sound message, not addressed to us). */
+static bool for_proxy(struct worker *w, const struct sp_msg *msg)
+{
+	return w->proxy && w->cur.parse_rc == 0 && w->cur.validate_rc == 0 && msg->request &&
+	       !sp__proxy_is_local(w->proxy, msg);
+}
+
+/* A source listed in proxy.trusted. */
+static bool trusted_source(struct worker *w, const struct sp_sa *src)
+{
+	const struct sp_config *cfg = &w->srv->cfg;
+	for (unsigned i = 0; i < cfg->proxy.ntrusted; i++)
+		if (sp_cidr_match(&cfg->proxy.trusted[i], src))
+			return true;
+	return false;
+}
+
+/* Proxies (or redirects) req; trusted: it may be relayed anywhere. */
+static void proxy_go(struct worker *w, struct sp_tsx *st, const struct sp_msg *req,
+		     const struct sp_tsx_dest *src, bool trusted, uint64_t t0)
+{
+	if (w->srv->cfg.proxy.mode == SP_PROXY_REDIRECT)
+		sp__proxy_redirect(w->proxy, st, req, src, trusted, t0);
+	else
+		sp__proxy_request(w->proxy, st, req, src, trusted, t0);
+}
+
+/* sp__regsvc_authed_cb: a local user proved who it is. */
+static void authed(struct sp__regsvc_worker *rw, struct sp_tsx *st, const struct sp_msg *req,
+		   const struct sp_tsx_dest *src, uint64_t t0, void *arg)
+{
+	(void)rw;
+	proxy_go(arg, st, req, src, true, t0);
+}
+
+/* The proxy's request in its server transaction st. A request from a
+ * local user (From in a served domain) outside a dialog is authenticated
+ * first (issue 4: no open relay), after the checks that need no identity
+ * (RFC 3261 §16.3); ACK and CANCEL cannot be challenged (§22.1). */
+static void to_proxy(struct worker *w, struct sp_tsx *st, const struct sp_msg *req,
+		     const struct sp_tsx_dest *src)
+{
+	uint64_t t0 = w->cur.t0;
+
+	if (req->method_id == SP_METHOD_CANCEL) {
+		sp__proxy_cancel(w->proxy, st, req, src, t0);
+		return;
+	}
+	if (trusted_source(w, &src->addr)) {
+		proxy_go(w, st, req, src, true, t0);
+		return;
+	}
+	if (req->to.tag.p || !sp__proxy_from_local(w->proxy, req)) {
+		proxy_go(w, st, req, src, false, t0);
+		return;
+	}
+	int dom = sp__regsvc_domain(w->srv->reg, req->from.uri.hp.host);
+	if (dom < 0 || sp__proxy_precheck(w->proxy, st, req, src, t0))
+		return;
+	sp__regsvc_authorize(w->reg, st, req, src, (unsigned)dom, t0, authed, w);
 }
 
 /* A new server transaction (tsx.h on_request). */
@@ -189,9 +264,13 @@ static void on_request(struct sp_tsx_layer *l, struct sp_tsx *st, const struct s
 	int rc;
 
 	(void)l;
-	decide(w, req, &d);
+	decide(w, req, for_proxy(w, req), &d);
 	if (d.registrar) {
 		sp__regsvc_register(w->reg, st, req, src, w->cur.t0);
+		return;
+	}
+	if (d.proxy) {
+		to_proxy(w, st, req, src);
 		return;
 	}
 	if (!d.status) {
@@ -326,6 +405,11 @@ static void handle(struct worker *w, const char *buf, size_t len, enum sp_transp
 			rc = sp_tsx_input(w->tsx, &msg, &from, &owner);
 			if (rc == SP_TSX_OTHER_WORKER && !posted)
 				hand_over(w, owner, buf, len, tp, src, local);
+			/* RFC 3261 §16.7: a response that matches no client
+			 * transaction is forwarded as a stateless proxy
+			 * would (only when its top Via is ours). */
+			else if ((rc == SP_TSX_STRAY || rc == SP_TSX_OTHER_WORKER) && w->proxy)
+				sp__proxy_response(w->proxy, &msg);
 		}
 		sp_msg_free(&msg);
 		return;
@@ -333,9 +417,22 @@ static void handle(struct worker *w, const char *buf, size_t len, enum sp_transp
 	if (w->cur.parse_rc == 0)
 		w->cur.validate_rc = sp_msg_validate(&msg);
 
-	if (w->cur.parse_rc == 0 && w->cur.validate_rc == 0 && msg.has_via && msg.has_from &&
-	    msg.has_to && msg.has_call_id && msg.has_cseq &&
-	    len <= w->srv->cfg.sip.max_message_bytes) {
+	bool sound = w->cur.parse_rc == 0 && w->cur.validate_rc == 0 && msg.has_via &&
+		     msg.has_from && msg.has_to && msg.has_call_id && msg.has_cseq &&
+		     len <= w->srv->cfg.sip.max_message_bytes;
+	if (sound && w->srv->cfg.proxy.mode == SP_PROXY_STATELESS && for_proxy(w, &msg)) {
+		decide(w, &msg, true, &d);
+		if (d.proxy || msg.method_id == SP_METHOD_ACK)
+			sp__proxy_stateless(w->proxy, &msg, &from,
+					    trusted_source(w, src) ||
+						sp__proxy_from_local(w->proxy, &msg),
+					    w->cur.t0);
+		else
+			stateless(w, &msg, &from, &d);
+		sp_msg_free(&msg);
+		return;
+	}
+	if (sound) {
 		rc = sp_tsx_input(w->tsx, &msg, &from, NULL);
 		switch (rc) {
 		case SP_TSX_NEW: /* answered in on_request */
@@ -346,7 +443,12 @@ static void handle(struct worker *w, const char *buf, size_t len, enum sp_transp
 			sp_msg_free(&msg);
 			return;
 		case SP_TSX_ACK:
-			log_access(w, &msg, 0, "ACK");
+			/* An ACK for a 2xx: no transaction; the proxy routes
+			 * it by its Route (RFC 3261 §16.11 for this one). */
+			if (for_proxy(w, &msg))
+				sp__proxy_stateless(w->proxy, &msg, &from, false, w->cur.t0);
+			else
+				log_access(w, &msg, 0, "ACK");
 			sp_msg_free(&msg);
 			return;
 		case -EBUSY: {
@@ -360,7 +462,7 @@ static void handle(struct worker *w, const char *buf, size_t len, enum sp_transp
 			break; /* answer statelessly below */
 		}
 	}
-	decide(w, &msg, &d);
+	decide(w, &msg, false, &d);
 	stateless(w, &msg, &from, &d);
 	sp_msg_free(&msg);
 }
@@ -393,12 +495,30 @@ static void net_config(const struct sp_config *cfg, const struct sp_config_liste
 	nc->dscp = cfg->sip.dscp;
 }
 
+/* sp__proxy_io.served: a served domain (or an alias of the default one). */
+static bool served(void *arg, const struct sp_uri *uri, char *domain, size_t cap)
+{
+	struct worker *w = arg;
+	int d = sp__regsvc_domain(w->srv->reg, uri->hp.host);
+	if (d < 0)
+		return false;
+	snprintf(domain, cap, "%s", sp__regsvc_domain_name(w->srv->reg, (unsigned)d));
+	return true;
+}
+
+static void *udp_conn(void *arg, const struct sp_sa *local)
+{
+	return (void *)udp_handle(arg, local);
+}
+
 static void worker_free(struct worker *w)
 {
 	sp__regsvc_worker_destroy(w->reg);
 	w->reg = NULL;
 	sp_tsx_layer_destroy(w->tsx);
 	w->tsx = NULL;
+	sp__proxy_worker_destroy(w->proxy); /* after the layer: no callbacks left */
+	w->proxy = NULL;
 	sp_net_destroy(w->net);
 	w->net = NULL;
 	sp_free(w->out);
@@ -443,6 +563,7 @@ static int worker_setup(struct sp_loop *loop, unsigned index, void *arg)
 				s->bound[i] = cfg->listen[i];
 				s->bound[i].addr = *sp_net_local(w->net, i);
 			}
+			sp__pxy_self_init(&s->self, s->bound, cfg->nlisten);
 		}
 		s->bound_state = rc ? rc : 1;
 		pthread_cond_broadcast(&s->cond);
@@ -463,6 +584,23 @@ static int worker_setup(struct sp_loop *loop, unsigned index, void *arg)
 	rc = sp__regsvc_worker_create(&w->reg, s->reg, loop, index);
 	if (rc)
 		goto fail;
+	if (cfg->proxy.mode != SP_PROXY_OFF) {
+		struct sp__proxy_io pio = {
+			.loop = loop,
+			.tsx = w->tsx,
+			.worker = index,
+			.cfg = &s->cfg,
+			.self = &s->self,
+			.loc = sp__regsvc_location(s->reg),
+			.served = served,
+			.send = io_send,
+			.udp_conn = udp_conn,
+			.arg = w,
+		};
+		rc = sp__proxy_worker_create(&w->proxy, &pio);
+		if (rc)
+			goto fail;
+	}
 	return 0;
 fail:
 	if (index == 0) {

@@ -272,7 +272,12 @@ enum sp_auth_verdict sp_auth_check_begin(struct sp_auth_server *s, struct sp_aut
 	    !unq_into(a->uri, chk->uri_buf, sizeof(chk->uri_buf), &chk->uri) ||
 	    !unq_into(a->cnonce, chk->cnonce_buf, sizeof(chk->cnonce_buf), &chk->cnonce))
 		return end(chk, SP_AUTH_BAD_REQUEST, SP_AUTH_WHY_MALFORMED);
-	if (!uri_matches(msg, chk->uri))
+	/* Proxy-Authorization is exempt: a proxy upstream of us may have
+	 * retargeted the request after the UAC computed its credentials
+	 * (RFC 3261 §16.5), and clients such as SIPp put the next hop in
+	 * "uri". The digest still covers the "uri" sent, and nc forbids a
+	 * replay, so a captured answer cannot be reused for another target. */
+	if (!chk->proxy && !uri_matches(msg, chk->uri))
 		return end(chk, SP_AUTH_BAD_REQUEST, SP_AUTH_WHY_URI_MISMATCH);
 
 	/* Our nonces hold no character that needs quoting: compare as sent. */

@@ -564,7 +564,9 @@ int sp_tsx_branch(struct sp_tsx_layer *l, char *buf, size_t cap)
 bool sp_tsx_branch_owner(struct sp_str branch, unsigned *owner)
 {
 	unsigned w = 0;
-	if (branch.len != SP_TSX_BRANCH_LEN || memcmp(branch.p, OUR_PREFIX, OUR_PREFIX_LEN) != 0)
+	/* Ours: exactly as sp_tsx_branch makes them, or longer with a '.'
+	 * after (a proxy's branch: loop hash and branch index). */
+	if (branch.len < SP_TSX_BRANCH_LEN || memcmp(branch.p, OUR_PREFIX, OUR_PREFIX_LEN) != 0)
 		return false;
 	for (int i = 0; i < 4; i++) {
 		char c = branch.p[OUR_PREFIX_LEN + i];
@@ -639,6 +641,13 @@ void sp_tsx_set_handler(struct sp_tsx *t, sp_tsx_event_cb cb, void *arg)
 {
 	t->cb = cb;
 	t->cb_arg = arg;
+}
+
+sp_tsx_event_cb sp_tsx_handler(const struct sp_tsx *t, void **arg)
+{
+	if (arg)
+		*arg = t->cb_arg;
+	return t->cb;
 }
 
 enum sp_tsx_state sp_tsx_state(const struct sp_tsx *t)

@@ -97,6 +97,10 @@ EXPECT=(
 	"test        400|none          400|400+close|close|none" # unreferenced malformed message, no SIP-Version and no Via: "400 if it can answer at all"
 )
 
+# RFC4475_MODE=proxy (test_proxy_rfc4475.sh): the same messages through
+# the stateful proxy; its table (a replacement for EXPECT) is in that file.
+if [ "${RFC4475_MODE:-uas}" = proxy ]; then EXPECT=("${EXPECT_PROXY[@]}"); fi
+
 declare -A WANT_UDP WANT_TCP
 for row in "${EXPECT[@]}"; do
 	read -r name udp tcp <<<"$row"
@@ -119,6 +123,14 @@ fi
 mkdir -p "$IT_TMP/data"
 "$SIPHON" domain add example.com --data "$IT_TMP/data" >/dev/null ||
 	fail "siphon domain add example.com"
+# The UAS/registrar expectations below hold for the registrar on its own
+# (proxy.mode off): the torture messages' Request-URIs name users and
+# foreign domains, which the proxy would route instead. The proxy's own
+# handling of them is checked by test_proxy_rfc4475.sh.
+IT_CONFIG_EXTRA="proxy:
+  mode: off"
+[ "${RFC4475_MODE:-uas}" = proxy ] && IT_CONFIG_EXTRA="proxy:
+  mode: stateful"
 it_start || it_finish
 
 NONPREFERRED=()

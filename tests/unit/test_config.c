@@ -306,12 +306,73 @@ static void test_registrar_keys(void **state)
 	assert_int_not_equal(load(&c, "registrar: {max_bindings: -1}\n", err), 0);
 }
 
+static void test_proxy_keys(void **state)
+{
+	(void)state;
+	struct sp_config c;
+	char err[SP_CONFIG_ERR_MAX];
+	sp_config_defaults(&c, NULL);
+	assert_int_equal(c.proxy.mode, SP_PROXY_STATEFUL);
+	assert_true(c.proxy.record_route);
+	assert_true(c.proxy.timer_c_s > 180); /* RFC 3261 §16.6 step 11 */
+	assert_int_equal(c.proxy.unknown_user_status, 480);
+	assert_int_equal(c.nroutes, 0);
+	assert_string_equal(c.dns.enum_suffix, "e164.arpa");
+	int rc = load(&c,
+		      "proxy: {mode: stateless, record_route: false, timer_c_s: 5,"
+		      " fork_timeout_s: 2, unknown_user_status: 404, recurse_3xx: true,"
+		      " trusted: [127.0.0.2/32]}\n"
+		      "routes:\n"
+		      "  - domain: Uas.Test\n"
+		      "    next_hop: udp:127.0.0.1:25090\n"
+		      "  - prefix: '+44'\n"
+		      "    next_hop: sip:127.0.0.2;transport=tcp\n"
+		      "  - domain: old.test\n"
+		      "    redirect: sip:new.test\n"
+		      "  - default: true\n"
+		      "    next_hop: tcp:gw.test\n"
+		      "dns: {servers: ['127.0.0.1:5353'], timeout_ms: 500, enum: true,"
+		      " enum_suffix: e164.test}\n",
+		      err);
+	if (rc)
+		fail_msg("%s", err);
+	assert_int_equal(c.proxy.mode, SP_PROXY_STATELESS);
+	assert_false(c.proxy.record_route);
+	assert_int_equal(c.proxy.timer_c_s, 5);
+	assert_int_equal(c.proxy.unknown_user_status, 404);
+	assert_true(c.proxy.recurse_3xx);
+	assert_int_equal(c.proxy.ntrusted, 1);
+	assert_int_equal(c.nroutes, 4);
+	assert_int_equal(c.routes[0].match, SP_ROUTE_DOMAIN);
+	assert_string_equal(c.routes[0].value, "uas.test");
+	assert_string_equal(c.routes[0].next_hop, "sip:127.0.0.1:25090;transport=udp");
+	assert_int_equal(c.routes[1].match, SP_ROUTE_PREFIX);
+	assert_string_equal(c.routes[1].value, "+44");
+	assert_string_equal(c.routes[2].redirect, "sip:new.test");
+	assert_int_equal(c.routes[3].match, SP_ROUTE_DEFAULT);
+	assert_string_equal(c.routes[3].next_hop, "sip:gw.test;transport=tcp");
+	assert_int_equal(c.dns.nservers, 1);
+	assert_int_equal(sp_sa_port(&c.dns.servers[0]), 5353);
+	assert_true(c.dns.enum_enabled);
+	roundtrip(&c);
+	assert_int_not_equal(load(&c, "proxy: {mode: forking}\n", err), 0);
+	assert_int_not_equal(load(&c, "proxy: {unknown_user_status: 403}\n", err), 0);
+	assert_int_not_equal(load(&c, "routes: [{domain: a.test}]\n", err), 0);
+	assert_int_not_equal(
+		load(&c, "routes: [{domain: a.test, prefix: '1', next_hop: 'udp:1.2.3.4'}]\n", err), 0);
+	assert_int_not_equal(load(&c, "routes: [{domain: a.test, next_hop: 'http://x'}]\n", err), 0);
+	assert_int_not_equal(load(&c, "routes: [{default: false, next_hop: 'udp:1.2.3.4'}]\n", err),
+			     0);
+	assert_int_not_equal(load(&c, "dns: {servers: [not-an-ip]}\n", err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_load),
 		cmocka_unit_test(test_errors),		 cmocka_unit_test(test_listen_specs),
 		cmocka_unit_test(test_cidr),		 cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_registrar_keys),
+		cmocka_unit_test(test_proxy_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

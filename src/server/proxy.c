@@ -1,0 +1,658 @@
+/*
+ * The stateful proxy (proxy.h; RFC 3261 §16). One context per proxied
+ * server transaction (§16.2 "response context"):
+ *
+ *   request -> §16.3 checks -> §16.4 routes -> §16.5 targets, grouped by q
+ *     -> group 1: one client transaction per target, in parallel (§16.6)
+ *     -> responses (§16.7): 100 absorbed; 101-199 and 2xx forwarded at
+ *        once; 3xx-6xx kept, the best one forwarded when every branch is
+ *        done and no group is left
+ *     -> the next group (sequential forking, highest q first) when every
+ *        branch of the current one failed, or when proxy.fork_timeout_s
+ *        passes (the pending branches are then cancelled)
+ *     -> a 2xx to an INVITE or a 6xx cancels every pending branch and
+ *        stops forking (§16.7 step 10, §16.7 step 5)
+ *
+ * Timer C (§16.6 step 11, proxy.timer_c_s) guards each INVITE branch: on
+ * expiry a branch that had a provisional response is cancelled, one that
+ * had none counts as 408 (§16.8). A CANCEL cancels every pending branch
+ * (§16.10); a branch is cancelled only once it had a provisional response
+ * (§9.1), earlier it is marked and cancelled when one arrives.
+ *
+ * Lifetime: the context holds a reference to the server transaction and
+ * to each client transaction. Once the final answer went upstream and
+ * every branch ended, it hands each client transaction to late_2xx() (a
+ * 2xx retransmission in RFC 6026 Accepted is forwarded statelessly along
+ * the Via) and frees itself.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "siphon/location.h"
+#include "siphon/log.h"
+#include "siphon/mem.h"
+#include "siphon/response.h"
+#include "siphon/server.h"
+
+#include "proxy.h"
+
+#define CHALLENGES_MAX 8
+
+struct sp__proxy_ctx;
+
+struct branch {
+	struct sp__proxy_ctx *ctx;
+	struct sp_tsx *ct;     /* client transaction (a reference), or NULL */
+	struct sp_tsx_dest dest;
+	unsigned group;
+	uint16_t status;       /* last response status, 0 none */
+	bool done;	       /* a final response, a timeout or an error */
+	bool cancel_wanted;    /* cancel once a provisional arrives (§9.1) */
+	bool cancel_sent;
+	struct sp_timer timer_c;
+};
+
+struct sp__proxy_ctx {
+	struct sp__proxy_ctx *next, **pprev; /* pw->live */
+	struct sp__proxy_worker *pw;
+	struct sp_tsx *st; /* server transaction (a reference) */
+	struct sp_tsx_dest src;
+	/* The request: while sp__proxy_request runs, the caller's parse
+	 * (now); afterwards parsed again from the transaction's own copy,
+	 * only if something still needs it (a later fork group, an answer of
+	 * our own, the access log), so most calls parse the INVITE once. */
+	const struct sp_msg *now;
+	struct sp_msg req;
+	bool parsed;
+	bool invite;
+	bool trusted;
+	uint64_t t0, loop_hash;
+	struct sp__pxy_routing routing;
+	struct sp__pxy_targets targets;
+	unsigned next_target; /* first target no branch was started for */
+	struct branch br[SP__PXY_TARGETS_MAX];
+	unsigned nbr;
+	unsigned group;	   /* current q group */
+	unsigned pending;  /* branches not done */
+	bool answered;	   /* a final (or 2xx) went upstream */
+	bool stop;	   /* no more groups: cancelled, 2xx or 6xx */
+	bool cancelled;	   /* a CANCEL came from upstream */
+	struct sp_timer fork_timer;
+	char *best;	   /* the best final response so far (a copy) */
+	size_t best_len;
+	unsigned best_status;
+	bool best_weak;	   /* best is a 487 of a branch we cancelled ourselves */
+	char *chal[CHALLENGES_MAX]; /* WWW-/Proxy-Authenticate values of other 401/407 */
+	size_t chal_len[CHALLENGES_MAX];
+	unsigned nchal;
+	char *recursed; /* copies of 3xx Contact URIs turned into targets */
+	size_t recursed_len;
+};
+
+/* ---- the stateful proxy: contexts ---------------------------------------- */
+
+static void ctx_destroy(void *arg)
+{
+	struct sp__proxy_ctx *c = arg;
+	if (c->pprev) {
+		*c->pprev = c->next;
+		if (c->next)
+			c->next->pprev = c->pprev;
+	}
+	for (unsigned i = 0; i < c->nbr; i++)
+		sp_mem_deref(c->br[i].ct);
+	sp_mem_deref(c->st);
+	for (unsigned i = 0; i < c->nbr; i++)
+		sp_timer_stop(&c->br[i].timer_c);
+	sp_timer_stop(&c->fork_timer);
+	sp__pxy_targets_free(&c->targets);
+	if (c->parsed)
+		sp_msg_free(&c->req);
+	sp_free(c->best);
+	for (unsigned i = 0; i < c->nchal; i++)
+		sp_free(c->chal[i]);
+	sp_free(c->recursed);
+}
+
+#define RECURSED_CAP 4096
+
+/* §16.7 step 4 (proxy.recurse_3xx): the sip/sips Contacts of a 3xx become
+ * new targets, after the ones already known, unless tried already.
+ * Returns how many were added. */
+static unsigned recurse(struct sp__proxy_ctx *c, const struct sp_msg *resp)
+{
+	unsigned added = 0;
+
+	if (!c->recursed && !(c->recursed = sp_malloc(RECURSED_CAP)))
+		return 0;
+	for (const struct sp_hdr *h = sp_msg_hdr(resp, SP_HDR_CONTACT); h;
+	     h = sp_msg_hdr_next(resp, h)) {
+		union sp_hdr_parsed v;
+		if (sp_hdr_parse_value(SP_HDR_CONTACT, h->value, &v, NULL) != 0 || v.nameaddr.star ||
+		    (v.nameaddr.uri.scheme != SP_URI_SIP && v.nameaddr.uri.scheme != SP_URI_SIPS))
+			continue;
+		struct sp_str uri = v.nameaddr.uri_raw;
+		bool known = false;
+		for (unsigned i = 0; i < c->targets.n && !known; i++)
+			known = sp_str_eq(c->targets.t[i].ruri, uri);
+		if (known || c->targets.n == SP__PXY_TARGETS_MAX ||
+		    c->recursed_len + uri.len > RECURSED_CAP)
+			continue;
+		char *copy = c->recursed + c->recursed_len;
+		memcpy(copy, uri.p, uri.len);
+		c->recursed_len += uri.len;
+		int q = sp_contact_q(&v.nameaddr);
+		c->targets.t[c->targets.n++] = (struct sp__pxy_target){
+		    .ruri = {copy, uri.len}, .dest = {copy, uri.len}, .q = q < 0 ? 1000 : q};
+		added++;
+	}
+	return added;
+}
+
+/* The request (see struct sp__proxy_ctx), with c->routing valid for it. */
+static const struct sp_msg *ctx_req(struct sp__proxy_ctx *c)
+{
+	size_t len;
+	const char *bytes;
+
+	if (c->now)
+		return c->now;
+	if (!c->parsed) {
+		c->parsed = true;
+		bytes = sp_tsx_request_bytes(c->st, &len);
+		/* It parsed and validated before, from the same bytes. */
+		if (bytes && sp_msg_parse(&c->req, bytes, len) == 0 &&
+		    sp_msg_validate(&c->req) == 0)
+			sp__pxy_preprocess(c->pw->io.self, &c->req, &c->routing);
+	}
+	return &c->req;
+}
+
+/* An access log line for the request, without parsing it again when the
+ * log would drop the line. */
+static void ctx_log(struct sp__proxy_ctx *c, unsigned status, const char *why)
+{
+	if (sp_log_get_level() >= SP_LOG_INFO)
+		sp__proxy_log(c->pw, &c->src, ctx_req(c), status, why, c->t0);
+}
+
+/* A 2xx retransmission from a branch whose context is gone (RFC 6026
+ * §7.2: the client transaction in Accepted passes each to the TU). */
+static void late_2xx(struct sp_tsx *t, const struct sp_msg *msg, int err, void *arg)
+{
+	struct sp__proxy_worker *pw = arg;
+	(void)t;
+	if (!err && msg && msg->status >= 200 && msg->status < 300)
+		sp__proxy_response(pw, msg);
+}
+
+/* Frees the context once it has nothing left to do. */
+static void ctx_maybe_end(struct sp__proxy_ctx *c)
+{
+	if (!c->answered || c->pending)
+		return;
+	for (unsigned i = 0; i < c->nbr; i++) {
+		struct branch *b = &c->br[i];
+		sp_timer_stop(&b->timer_c);
+		if (b->ct) {
+			sp_tsx_set_handler(b->ct, late_2xx, c->pw);
+			b->ct = sp_mem_deref(b->ct);
+		}
+	}
+	if (c->st) {
+		sp_tsx_set_handler(c->st, NULL, NULL);
+		c->st = sp_mem_deref(c->st);
+	}
+	sp_mem_deref(c);
+}
+
+static void cancel_done(struct sp_tsx *t, const struct sp_msg *msg, int err, void *arg)
+{
+	(void)t, (void)msg, (void)err, (void)arg; /* the CANCEL's own 200: nothing to do */
+}
+
+/* Sends a CANCEL for branch b (RFC 3261 §9.1, §16.10). */
+static void send_cancel(struct branch *b)
+{
+	struct sp__proxy_worker *pw = b->ctx->pw;
+	struct sp_msg inv;
+	struct sp_wbuf w;
+	size_t len;
+	const char *bytes = b->ct ? sp_tsx_request_bytes(b->ct, &len) : NULL;
+
+	b->cancel_sent = true;
+	if (!bytes || sp_msg_parse(&inv, bytes, len) != 0) {
+		if (bytes)
+			sp_msg_free(&inv);
+		return;
+	}
+	sp_wbuf_init(&w, pw->out, SP__PROXY_OUT_CAP);
+	int rc = sp_tsx_build_cancel(&w, &inv);
+	if (rc == 0)
+		rc = sp_tsx_request(NULL, pw->io.tsx, w.p, w.len, &b->dest, cancel_done, NULL);
+	if (rc)
+		SP_LOG_RL(SP_LOG_DEBUG, "proxy: CANCEL not sent: %s", strerror(-rc));
+	sp_msg_free(&inv);
+}
+
+/* Cancels branch b if it is pending: now when it had a provisional
+ * response, else when one arrives (§9.1). */
+static void cancel_branch(struct branch *b)
+{
+	if (b->done || b->cancel_sent || !b->ctx->invite)
+		return;
+	if (b->status >= 100)
+		send_cancel(b);
+	else
+		b->cancel_wanted = true;
+}
+
+static void cancel_pending(struct sp__proxy_ctx *c, bool all_groups)
+{
+	for (unsigned i = 0; i < c->nbr; i++)
+		if (all_groups || c->br[i].group == c->group)
+			cancel_branch(&c->br[i]);
+}
+
+/* Keeps a copy of resp if it beats the best so far (§16.7 step 6), and
+ * the challenges of every 401/407 (step 7). A 487 from a branch that we
+ * cancelled (sequential forking, a 2xx elsewhere) says nothing about the
+ * callee: any other final replaces it, unless the caller cancelled. */
+static void keep_final(struct sp__proxy_ctx *c, const struct branch *b, const struct sp_msg *resp)
+{
+	unsigned st = resp->status;
+	bool weak = st == 487 && b->cancel_sent && !c->cancelled;
+
+	if (st == 401 || st == 407) {
+		enum sp_hdr_id id = st == 401 ? SP_HDR_WWW_AUTHENTICATE : SP_HDR_PROXY_AUTHENTICATE;
+		/* The best 401/407 carries its own; keep the others' here. A
+		 * response that becomes best later is filtered at the end. */
+		for (const struct sp_hdr *h = sp_msg_hdr(resp, id); h && c->nchal < CHALLENGES_MAX;
+		     h = sp_msg_hdr_next(resp, h)) {
+			char *v = sp_malloc(h->value.len ? h->value.len : 1);
+			if (!v)
+				break;
+			memcpy(v, h->value.p, h->value.len);
+			c->chal[c->nchal] = v;
+			c->chal_len[c->nchal++] = h->value.len;
+		}
+	}
+	if (c->best_status && weak)
+		return;
+	if (!(c->best_weak && !weak) && !sp__pxy_better(c->best_status, st))
+		return;
+	const char *end = resp->body.p ? resp->body.p + resp->body.len
+				       : resp->header_end.p + resp->header_end.len;
+	size_t len = (size_t)(end - resp->start_line.p);
+	char *copy = sp_malloc(len);
+	if (!copy)
+		return;
+	memcpy(copy, resp->start_line.p, len);
+	sp_free(c->best);
+	c->best = copy;
+	c->best_len = len;
+	c->best_status = st;
+	c->best_weak = weak;
+}
+
+/* Sends the best final response upstream (§16.7 steps 6-9). */
+static void send_best(struct sp__proxy_ctx *c)
+{
+	struct sp__proxy_worker *pw = c->pw;
+	struct sp_msg resp;
+	struct sp_wbuf w;
+	int rc;
+
+	c->answered = true;
+	if (!c->best) {
+		/* The best is one we stand for: a timeout (408), a transport
+		 * error (503 -> 500) or a target we cannot reach (404). */
+		unsigned st = c->best_status ? sp__pxy_upstream_status(c->best_status) : 500;
+		sp__proxy_answer(pw, c->st, ctx_req(c), &c->src, st, SP_STR_NULL,
+				 st == 408   ? "proxy: no answer from any branch"
+				 : st == 404 ? "proxy: next hop not resolvable"
+					     : "proxy: branches failed",
+				 c->t0);
+		return;
+	}
+	if (sp_msg_parse(&resp, c->best, c->best_len) != 0) {
+		sp_msg_free(&resp);
+		sp__proxy_answer(pw, c->st, ctx_req(c), &c->src, 500, SP_STR_NULL, "proxy: best response broken",
+		       c->t0);
+		return;
+	}
+	if (c->best_status == 503) {
+		/* §16.7 step 6: a 503 goes upstream as 500. */
+		sp_msg_free(&resp);
+		sp__proxy_answer(pw, c->st, ctx_req(c), &c->src, 500, SP_STR_NULL, "proxy: downstream 503",
+		       c->t0);
+		return;
+	}
+	struct sp_str extra[CHALLENGES_MAX];
+	unsigned n = 0;
+	if (c->best_status == 401 || c->best_status == 407) {
+		enum sp_hdr_id id =
+		    c->best_status == 401 ? SP_HDR_WWW_AUTHENTICATE : SP_HDR_PROXY_AUTHENTICATE;
+		for (unsigned i = 0; i < c->nchal; i++) {
+			struct sp_str v = {c->chal[i], c->chal_len[i]};
+			bool own = false;
+			for (const struct sp_hdr *h = sp_msg_hdr(&resp, id); h && !own;
+			     h = sp_msg_hdr_next(&resp, h))
+				own = sp_str_eq(h->value, v);
+			if (!own)
+				extra[n++] = v;
+		}
+	}
+	sp_wbuf_init(&w, pw->out, SP__PROXY_OUT_CAP);
+	rc = sp__pxy_print_response(&resp, c->best_status == 401 ? SP_STR("WWW-Authenticate")
+								 : SP_STR("Proxy-Authenticate"),
+				    extra, n, &w);
+	if (rc == 0)
+		rc = sp_tsx_respond(c->st, w.p, w.len);
+	if (rc)
+		SP_LOG_RL(SP_LOG_DEBUG, "proxy: final %u not forwarded: %s", c->best_status,
+			  strerror(-rc));
+	ctx_log(c, rc ? 0 : c->best_status, "proxy: best response");
+	sp_msg_free(&resp);
+}
+
+static void start_group(struct sp__proxy_ctx *c);
+
+/* After a branch ended: the next group, the final answer, or the end. */
+static void advance(struct sp__proxy_ctx *c)
+{
+	if (c->answered) {
+		ctx_maybe_end(c);
+		return;
+	}
+	/* The current group still runs (sequential forking waits for it). */
+	for (unsigned i = 0; i < c->nbr; i++)
+		if (!c->br[i].done && c->br[i].group == c->group)
+			return;
+	if (!c->stop && c->next_target < c->targets.n) {
+		start_group(c);
+		return;
+	}
+	if (c->pending)
+		return; /* branches of earlier groups, cancelled, still to end */
+	send_best(c);
+	ctx_maybe_end(c);
+}
+
+static void branch_end(struct branch *b, uint16_t status)
+{
+	struct sp__proxy_ctx *c = b->ctx;
+	if (b->done)
+		return;
+	b->done = true;
+	b->status = status;
+	sp_timer_stop(&b->timer_c);
+	c->pending--;
+}
+
+/* A branch that ended without a response (§16.7 step 6, §16.8, §16.9):
+ * its status (408, 503, 404) competes as if a response had come. */
+static void branch_fail(struct branch *b, uint16_t status)
+{
+	struct sp__proxy_ctx *c = b->ctx;
+	if (b->done)
+		return;
+	branch_end(b, status);
+	if (!c->best_status || c->best_weak || sp__pxy_better(c->best_status, status)) {
+		sp_free(c->best);
+		c->best = NULL;
+		c->best_status = status;
+		c->best_weak = false;
+	}
+}
+
+/* Timer C (§16.8). */
+static void timer_c(void *arg)
+{
+	struct branch *b = arg;
+	struct sp__proxy_ctx *c = b->ctx;
+
+	if (b->done)
+		return;
+	if (b->status >= 100 && !b->cancel_sent) {
+		send_cancel(b);
+		/* The CANCEL should bring a 487; if nothing comes in 64*T1,
+		 * the branch counts as 408. */
+		sp_timer_start(c->pw->io.loop, &b->timer_c, 64u * c->pw->io.cfg->sip.t1_ms, timer_c,
+			       b);
+		return;
+	}
+	sp_mem_ref(c);
+	branch_fail(b, 408);
+	advance(c);
+	sp_mem_deref(c);
+}
+
+/* Forwards a provisional or 2xx response upstream at once (§16.7 step 5). */
+static void forward_now(struct sp__proxy_ctx *c, const struct sp_msg *resp)
+{
+	struct sp_wbuf w;
+	int rc;
+
+	sp_wbuf_init(&w, c->pw->out, SP__PROXY_OUT_CAP);
+	rc = sp__pxy_print_response(resp, SP_STR_NULL, NULL, 0, &w);
+	if (rc == 0)
+		rc = sp_tsx_respond(c->st, w.p, w.len);
+	if (rc && rc != -ESTALE)
+		SP_LOG_RL(SP_LOG_DEBUG, "proxy: %u not forwarded: %s", resp->status, strerror(-rc));
+	if (resp->status >= 200 && !c->answered) {
+		c->answered = true;
+		ctx_log(c, rc ? 0 : resp->status, "proxy: answered");
+	}
+}
+
+/* Events of a branch's client transaction (tsx.h). */
+static void branch_event(struct sp_tsx *t, const struct sp_msg *resp, int err, void *arg)
+{
+	struct branch *b = arg;
+	struct sp__proxy_ctx *c = b->ctx;
+
+	(void)t;
+	sp_mem_ref(c);
+	if (!resp) {
+		/* §16.7: a timeout is a 408, a transport error a 503 (§16.9). */
+		branch_fail(b, err == -ETIMEDOUT ? 408 : 503);
+		advance(c);
+		sp_mem_deref(c);
+		return;
+	}
+	unsigned st = resp->status;
+	if (st < 200) {
+		if (!b->done) {
+			b->status = (uint16_t)st;
+			/* §16.7 step 2: a provisional resets timer C. */
+			if (c->invite)
+				sp_timer_start(c->pw->io.loop, &b->timer_c,
+					       c->pw->io.cfg->proxy.timer_c_s * 1000ull, timer_c, b);
+			if (b->cancel_wanted && !b->cancel_sent)
+				send_cancel(b);
+		}
+		if (st > 100 && !c->answered)
+			forward_now(c, resp);
+		sp_mem_deref(c);
+		return;
+	}
+	bool first = !b->done;
+	branch_end(b, (uint16_t)st);
+	if (st < 300) {
+		/* §16.7 step 5: every 2xx goes upstream (INVITE: more than
+		 * one may, one per forked branch), and step 10: the other
+		 * branches are cancelled. */
+		if (!c->answered || c->invite)
+			forward_now(c, resp);
+		c->stop = true;
+		cancel_pending(c, true);
+	} else if (first) {
+		if (st < 400 && c->pw->io.cfg->proxy.recurse_3xx && !c->stop && recurse(c, resp)) {
+			advance(c); /* the contacts are tried instead of the 3xx */
+			sp_mem_deref(c);
+			return;
+		}
+		if (st >= 600) {
+			/* §16.7 step 5 / §16.6: a 6xx ends forking. */
+			c->stop = true;
+			cancel_pending(c, true);
+		}
+		if (!c->answered)
+			keep_final(c, b, resp);
+	}
+	advance(c);
+	sp_mem_deref(c);
+}
+
+/* Starts one branch for target t. Returns 0, or a negative errno when no
+ * transaction could be started (the branch then ended at once). */
+static void start_branch(struct sp__proxy_ctx *c, const struct sp__pxy_target *t)
+{
+	struct sp__proxy_worker *pw = c->pw;
+	struct branch *b = &c->br[c->nbr];
+	const struct sp_config_listen *local;
+	char branch[SP__PXY_BRANCH_MAX];
+	struct sp_wbuf w;
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	b->ctx = c;
+	b->group = c->group;
+	sp_timer_init(&b->timer_c);
+	sp__pxy_branch(branch, sizeof(branch), pw->io.worker, c->loop_hash, c->nbr);
+	c->nbr++;
+	c->pending++;
+
+	rc = sp__proxy_target_dest(pw, t->dest, &b->dest, &local);
+	if (rc == 0)
+		rc = sp__proxy_print_branch(pw, ctx_req(c), &c->src, &c->routing, t, local, branch,
+					    &w);
+	if (rc == 0)
+		rc = sp_tsx_request(&b->ct, pw->io.tsx, w.p, w.len, &b->dest, branch_event, b);
+	if (rc) {
+		SP_LOG_RL(SP_LOG_DEBUG, "proxy: branch to %.*s not started: %s", (int)t->dest.len,
+			  t->dest.p, strerror(-rc));
+		/* §16.9: a transport error counts as 503; no route as 404... */
+		branch_fail(b, rc == -EAGAIN || rc == -EPROTONOSUPPORT ? 404 : 503);
+		return;
+	}
+	if (c->invite)
+		sp_timer_start(pw->io.loop, &b->timer_c, pw->io.cfg->proxy.timer_c_s * 1000ull,
+			       timer_c, b);
+}
+
+static void fork_timeout(void *arg)
+{
+	struct sp__proxy_ctx *c = arg;
+	if (c->answered || c->stop)
+		return;
+	/* Sequential forking: the group had its time; cancel it, go on. */
+	sp_mem_ref(c);
+	cancel_pending(c, false);
+	if (c->next_target < c->targets.n)
+		start_group(c);
+	sp_mem_deref(c);
+}
+
+/* Starts the branches of the next q group (§16.6, RFC 3261 §16.6 and
+ * RFC 3841 ordering: highest q first, equal q in parallel). */
+static void start_group(struct sp__proxy_ctx *c)
+{
+	if (c->next_target >= c->targets.n)
+		return;
+	int q = c->targets.t[c->next_target].q;
+	c->group++;
+	while (c->next_target < c->targets.n && c->targets.t[c->next_target].q == q &&
+	       c->nbr < SP__PXY_TARGETS_MAX)
+		start_branch(c, &c->targets.t[c->next_target++]);
+	if (c->next_target < c->targets.n && c->pw->io.cfg->proxy.fork_timeout_s && c->invite)
+		sp_timer_start(c->pw->io.loop, &c->fork_timer,
+			       c->pw->io.cfg->proxy.fork_timeout_s * 1000ull, fork_timeout, c);
+	/* Branches that could not start ended at once. */
+	bool running = false;
+	for (unsigned i = 0; i < c->nbr; i++)
+		running |= !c->br[i].done && c->br[i].group == c->group;
+	if (!running)
+		advance(c);
+}
+
+/* The server transaction's own events: a transport error or Timer H. */
+static void st_event(struct sp_tsx *t, const struct sp_msg *msg, int err, void *arg)
+{
+	(void)t, (void)msg, (void)arg;
+	SP_LOG_RL(SP_LOG_DEBUG, "proxy: upstream transaction: %s", strerror(-err));
+}
+
+void sp__proxy_request(struct sp__proxy_worker *pw, struct sp_tsx *st, const struct sp_msg *req,
+		       const struct sp_tsx_dest *src, bool trusted, uint64_t t0)
+{
+	struct sp__proxy_ctx *c = sp_mem_zalloc(sizeof(*c), ctx_destroy);
+
+	if (!c) {
+		sp__proxy_answer(pw, st, req, src, 500, SP_STR_NULL, "proxy: out of memory", t0);
+		return;
+	}
+	c->pw = pw;
+	c->src = *src;
+	c->t0 = t0;
+	c->trusted = trusted;
+	c->invite = req->method_id == SP_METHOD_INVITE;
+	sp_timer_init(&c->fork_timer);
+	if (sp__proxy_prepare(pw, st, req, src, trusted, t0, &c->routing, &c->targets,
+			      &c->loop_hash)) {
+		sp_mem_deref(c);
+		return;
+	}
+	c->now = req; /* until we return: req's buffer is reused after */
+	c->st = sp_mem_ref(st);
+	sp_tsx_set_handler(st, st_event, c);
+	struct sp__proxy_ctx **head = &pw->live;
+	c->next = *head;
+	if (c->next)
+		c->next->pprev = &c->next;
+	c->pprev = head;
+	*head = c;
+	sp_mem_ref(c); /* branches may all end inside start_group */
+	start_group(c);
+	/* c->routing points into req: a later use parses the copy again. */
+	c->now = NULL;
+	memset(&c->routing, 0, sizeof(c->routing));
+	sp_mem_deref(c);
+}
+
+void sp__proxy_cancel(struct sp__proxy_worker *pw, struct sp_tsx *st, const struct sp_msg *req,
+		      const struct sp_tsx_dest *src, uint64_t t0)
+{
+	struct sp_tsx *ist = sp_tsx_find_invite(pw->io.tsx, req);
+	void *arg = NULL;
+
+	if (!ist) {
+		/* §16.10: no context: forward it statelessly; it will find
+		 * the transaction downstream, if any. */
+		sp__proxy_answer(pw, st, req, src, 200, SP_STR_NULL, "CANCEL forwarded statelessly", t0);
+		sp__proxy_stateless(pw, req, src, true, t0);
+		return;
+	}
+	/* §9.2: 200 to the CANCEL; the INVITE gets its final answer from
+	 * the branches (a 487 from each cancelled UAS). */
+	sp__proxy_answer(pw, st, req, src, 200, SP_STR_NULL, "CANCEL", t0);
+	if (sp_tsx_handler(ist, &arg) != st_event || !arg)
+		return; /* answered already */
+	struct sp__proxy_ctx *c = arg;
+	sp_mem_ref(c);
+	c->cancelled = true;
+	c->stop = true;
+	cancel_pending(c, true);
+	advance(c);
+	sp_mem_deref(c);
+}
+
+
+void sp__proxy_drop_contexts(struct sp__proxy_worker *pw)
+{
+	struct sp__proxy_ctx **head = &pw->live;
+	while (*head)
+		sp_mem_deref(*head); /* its destructor unlinks it */
+}
