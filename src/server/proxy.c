@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "siphon/dns.h"
 #include "siphon/location.h"
 #include "siphon/log.h"
 #include "siphon/mem.h"
@@ -45,6 +46,12 @@ struct branch {
 	struct sp__proxy_ctx *ctx;
 	struct sp_tsx *ct;     /* client transaction (a reference), or NULL */
 	struct sp_tsx_dest dest;
+	const struct sp__pxy_target *target;
+	unsigned index;	       /* in ctx->br */
+	unsigned attempt;      /* transactions started (RFC 3263 §4.3 failover) */
+	struct sp_dns_query *dq;      /* RFC 3263 lookup in flight */
+	struct sp_dns_targets *addrs; /* its answer, in failover order (a reference) */
+	unsigned next_addr;	      /* the next of addrs to try */
 	unsigned group;
 	uint16_t status;       /* last response status, 0 none */
 	bool done;	       /* a final response, a timeout or an error */
@@ -86,6 +93,8 @@ struct sp__proxy_ctx {
 	char *chal[CHALLENGES_MAX]; /* WWW-/Proxy-Authenticate values of other 401/407 */
 	size_t chal_len[CHALLENGES_MAX];
 	unsigned nchal;
+	struct sp_dns_query *eq; /* ENUM lookup in flight */
+	char *enum_uri;		 /* the Request-URI ENUM gave (RFC 6116) */
 	char *recursed; /* copies of 3xx Contact URIs turned into targets */
 	size_t recursed_len;
 };
@@ -100,8 +109,12 @@ static void ctx_destroy(void *arg)
 		if (c->next)
 			c->next->pprev = c->pprev;
 	}
-	for (unsigned i = 0; i < c->nbr; i++)
+	for (unsigned i = 0; i < c->nbr; i++) {
+		if (c->br[i].dq)
+			sp_dns_cancel(c->br[i].dq);
+		sp_mem_deref(c->br[i].addrs);
 		sp_mem_deref(c->br[i].ct);
+	}
 	sp_mem_deref(c->st);
 	for (unsigned i = 0; i < c->nbr; i++)
 		sp_timer_stop(&c->br[i].timer_c);
@@ -113,6 +126,9 @@ static void ctx_destroy(void *arg)
 	for (unsigned i = 0; i < c->nchal; i++)
 		sp_free(c->chal[i]);
 	sp_free(c->recursed);
+	if (c->eq)
+		sp_dns_cancel(c->eq);
+	sp_free(c->enum_uri);
 }
 
 #define RECURSED_CAP 4096
@@ -149,6 +165,10 @@ static unsigned recurse(struct sp__proxy_ctx *c, const struct sp_msg *resp)
 	}
 	return added;
 }
+
+static void start_group(struct sp__proxy_ctx *c);
+static void branch_end(struct branch *b, uint16_t status);
+static bool try_next(struct branch *b);
 
 /* The request (see struct sp__proxy_ctx), with c->routing valid for it. */
 static const struct sp_msg *ctx_req(struct sp__proxy_ctx *c)
@@ -240,7 +260,16 @@ static void send_cancel(struct branch *b)
  * response, else when one arrives (§9.1). */
 static void cancel_branch(struct branch *b)
 {
-	if (b->done || b->cancel_sent || !b->ctx->invite)
+	if (b->done || b->cancel_sent)
+		return;
+	if (b->dq) {
+		/* Still resolving: nothing was sent, nothing to cancel. */
+		sp_dns_cancel(b->dq);
+		b->dq = NULL;
+		branch_end(b, 487);
+		return;
+	}
+	if (!b->ctx->invite)
 		return;
 	if (b->status >= 100)
 		send_cancel(b);
@@ -308,7 +337,9 @@ static void send_best(struct sp__proxy_ctx *c)
 	if (!c->best) {
 		/* The best is one we stand for: a timeout (408), a transport
 		 * error (503 -> 500) or a target we cannot reach (404). */
-		unsigned st = c->best_status ? sp__pxy_upstream_status(c->best_status) : 500;
+		unsigned st = c->best_status ? sp__pxy_upstream_status(c->best_status)
+			      : c->cancelled ? 487
+					     : 500;
 		sp__proxy_answer(pw, c->st, ctx_req(c), &c->src, st, SP_STR_NULL,
 				 st == 408   ? "proxy: no answer from any branch"
 				 : st == 404 ? "proxy: next hop not resolvable"
@@ -357,7 +388,6 @@ static void send_best(struct sp__proxy_ctx *c)
 	sp_msg_free(&resp);
 }
 
-static void start_group(struct sp__proxy_ctx *c);
 
 /* After a branch ended: the next group, the final answer, or the end. */
 static void advance(struct sp__proxy_ctx *c)
@@ -456,13 +486,21 @@ static void branch_event(struct sp_tsx *t, const struct sp_msg *resp, int err, v
 	(void)t;
 	sp_mem_ref(c);
 	if (!resp) {
-		/* §16.7: a timeout is a 408, a transport error a 503 (§16.9). */
-		branch_fail(b, err == -ETIMEDOUT ? 408 : 503);
+		/* RFC 3263 §4.3: a timeout or a transport error moves on to
+		 * the next address; without one, §16.7: a timeout is a 408, a
+		 * transport error a 503 (§16.9). */
+		if (b->done || !try_next(b))
+			branch_fail(b, err == -ETIMEDOUT ? 408 : 503);
 		advance(c);
 		sp_mem_deref(c);
 		return;
 	}
 	unsigned st = resp->status;
+	/* RFC 3263 §4.3: so does a 503 (its Retry-After is not honoured). */
+	if (st == 503 && !b->done && b->addrs && b->next_addr < b->addrs->n && try_next(b)) {
+		sp_mem_deref(c);
+		return;
+	}
 	if (st < 200) {
 		if (!b->done) {
 			b->status = (uint16_t)st;
@@ -506,41 +544,109 @@ static void branch_event(struct sp_tsx *t, const struct sp_msg *resp, int err, v
 	sp_mem_deref(c);
 }
 
-/* Starts one branch for target t. Returns 0, or a negative errno when no
- * transaction could be started (the branch then ended at once). */
+/* Starts one client transaction of branch b to (tp, addr). Returns 0 or
+ * a negative errno (nothing was sent). */
+static int send_attempt(struct branch *b, enum sp_transport tp, const struct sp_sa *addr)
+{
+	struct sp__proxy_ctx *c = b->ctx;
+	struct sp__proxy_worker *pw = c->pw;
+	const struct sp_config_listen *local;
+	char branch[SP__PXY_BRANCH_MAX];
+	struct sp_wbuf w;
+	struct sp_tsx *ct = NULL;
+	int rc;
+
+	rc = sp__proxy_addr_dest(pw, tp, addr, &b->dest, &local);
+	if (rc)
+		return rc;
+	/* Each attempt is a new transaction: a new branch (§16.6 step 8). */
+	sp__pxy_branch(branch, sizeof(branch), pw->io.worker, c->loop_hash,
+		       b->index + SP__PXY_TARGETS_MAX * b->attempt++);
+	rc = sp__proxy_print_branch(pw, ctx_req(c), &c->src, &c->routing, b->target, local,
+				    branch, &w);
+	if (rc == 0)
+		rc = sp_tsx_request(&ct, pw->io.tsx, w.p, w.len, &b->dest, branch_event, b);
+	if (rc)
+		return rc;
+	if (b->ct) {
+		/* The previous attempt ended (a timeout, an error, a 503). */
+		sp_tsx_set_handler(b->ct, NULL, NULL);
+		sp_mem_deref(b->ct);
+	}
+	b->ct = ct;
+	b->status = 0;
+	if (c->invite)
+		sp_timer_start(pw->io.loop, &b->timer_c, pw->io.cfg->proxy.timer_c_s * 1000ull,
+			       timer_c, b);
+	return 0;
+}
+
+/* RFC 3263 §4.3: the next address of the branch's resolved list that
+ * takes the request. False when none is left (the caller ends b). */
+static bool try_next(struct branch *b)
+{
+	while (b->addrs && b->next_addr < b->addrs->n) {
+		const struct sp_dns_target *t = &b->addrs->t[b->next_addr++];
+		int rc = send_attempt(b, t->tp, &t->addr);
+		if (rc == 0)
+			return true;
+		SP_LOG_RL(SP_LOG_DEBUG, "proxy: next hop not tried: %s", strerror(-rc));
+	}
+	return false;
+}
+
+/* The RFC 3263 answer for branch b. */
+static void resolved(int err, struct sp_dns_targets *res, void *arg)
+{
+	struct branch *b = arg;
+	struct sp__proxy_ctx *c = b->ctx;
+
+	b->dq = NULL;
+	sp_mem_ref(c);
+	if (err == 0) {
+		b->addrs = sp_mem_ref(res);
+		b->next_addr = 0;
+	}
+	if (!b->done && (err || !try_next(b)))
+		branch_fail(b, err == -ENOENT ? 404 : err == -ETIMEDOUT ? 408 : 503);
+	advance(c);
+	sp_mem_deref(c);
+}
+
+/* Starts one branch for target t: at once when its next hop is an IP
+ * literal, else after an RFC 3263 lookup. A branch that cannot start ends
+ * at once (§16.9: a transport error counts as 503, an unresolvable next
+ * hop as 404). */
 static void start_branch(struct sp__proxy_ctx *c, const struct sp__pxy_target *t)
 {
 	struct sp__proxy_worker *pw = c->pw;
 	struct branch *b = &c->br[c->nbr];
-	const struct sp_config_listen *local;
-	char branch[SP__PXY_BRANCH_MAX];
-	struct sp_wbuf w;
+	struct sp_uri uri;
+	enum sp_transport tp;
+	struct sp_sa addr;
 	int rc;
 
 	memset(b, 0, sizeof(*b));
 	b->ctx = c;
+	b->target = t;
+	b->index = c->nbr;
 	b->group = c->group;
 	sp_timer_init(&b->timer_c);
-	sp__pxy_branch(branch, sizeof(branch), pw->io.worker, c->loop_hash, c->nbr);
 	c->nbr++;
 	c->pending++;
 
-	rc = sp__proxy_target_dest(pw, t->dest, &b->dest, &local);
+	rc = sp__proxy_dest_uri(t->dest, &uri);
 	if (rc == 0)
-		rc = sp__proxy_print_branch(pw, ctx_req(c), &c->src, &c->routing, t, local, branch,
-					    &w);
+		rc = sp__pxy_resolve_literal(&uri, &tp, &addr);
 	if (rc == 0)
-		rc = sp_tsx_request(&b->ct, pw->io.tsx, w.p, w.len, &b->dest, branch_event, b);
+		rc = send_attempt(b, tp, &addr);
+	else if (rc == -EAGAIN && pw->io.dns)
+		rc = sp_dns_resolve_sip(pw->io.dns, &uri, resolved, b, &b->dq);
 	if (rc) {
 		SP_LOG_RL(SP_LOG_DEBUG, "proxy: branch to %.*s not started: %s", (int)t->dest.len,
 			  t->dest.p, strerror(-rc));
-		/* §16.9: a transport error counts as 503; no route as 404... */
-		branch_fail(b, rc == -EAGAIN || rc == -EPROTONOSUPPORT ? 404 : 503);
-		return;
+		branch_fail(b, rc == -EAGAIN || rc == -EPROTONOSUPPORT || rc == -EINVAL ? 404 : 503);
 	}
-	if (c->invite)
-		sp_timer_start(pw->io.loop, &b->timer_c, pw->io.cfg->proxy.timer_c_s * 1000ull,
-			       timer_c, b);
 }
 
 static void fork_timeout(void *arg)
@@ -585,10 +691,87 @@ static void st_event(struct sp_tsx *t, const struct sp_msg *msg, int err, void *
 	SP_LOG_RL(SP_LOG_DEBUG, "proxy: upstream transaction: %s", strerror(-err));
 }
 
+/* Puts c in charge of st: a reference, the handler that finds c again
+ * (a CANCEL), and the worker's list of live contexts. */
+static void ctx_attach(struct sp__proxy_ctx *c, struct sp_tsx *st)
+{
+	struct sp__proxy_ctx **head = &c->pw->live;
+	c->st = sp_mem_ref(st);
+	sp_tsx_set_handler(st, st_event, c);
+	c->next = *head;
+	if (c->next)
+		c->next->pprev = &c->next;
+	c->pprev = head;
+	*head = c;
+}
+
+/* Moves a string pointing into req's buffer onto the same bytes of the
+ * server transaction's copy (it starts at the same offset: tsx.h). */
+static void rebase(struct sp_str *s, const struct sp_msg *req, const char *copy, size_t len)
+{
+	if (!s->p || s->p < req->buf || s->p >= req->buf + req->len)
+		return;
+	size_t off = (size_t)(s->p - req->buf);
+	*s = copy && off + s->len <= len ? (struct sp_str){copy + off, s->len} : SP_STR_NULL;
+}
+
+/* The targets name parts of the request (its Request-URI, a Route);
+ * branches started later (a fork group, an RFC 3263 answer, failover)
+ * read them after req's buffer was reused, so they are moved onto the
+ * transaction's copy. Binding and config strings stay as they are. */
+static void targets_rebase(struct sp__proxy_ctx *c, const struct sp_msg *req)
+{
+	size_t len;
+	const char *copy = sp_tsx_request_bytes(c->st, &len);
+
+	for (unsigned i = 0; i < c->targets.n; i++) {
+		rebase(&c->targets.t[i].ruri, req, copy, len);
+		rebase(&c->targets.t[i].dest, req, copy, len);
+	}
+	rebase(&c->targets.redirect, req, copy, len);
+}
+
+/* The ENUM answer (RFC 6116): the Request-URI becomes the URI it gave, or
+ * stays when there is none; then §16.5 goes on as usual. */
+static void enum_done(int err, const char *uri, size_t len, void *arg)
+{
+	struct sp__proxy_ctx *c = arg;
+	const struct sp_msg *req;
+
+	c->eq = NULL;
+	sp_mem_ref(c);
+	req = ctx_req(c);
+	if (err == 0 && (c->enum_uri = sp_malloc(len + 1)) != NULL) {
+		memcpy(c->enum_uri, uri, len + 1);
+		c->routing.ruri = (struct sp_str){c->enum_uri, len};
+		c->routing.retargeted = true;
+	} else if (err != -ENOENT) {
+		SP_LOG_RL(SP_LOG_DEBUG, "proxy: ENUM failed: %s", strerror(-err));
+	}
+	if (sp__proxy_route(c->pw, c->st, req, &c->src, c->trusted, c->t0, &c->routing,
+			    &c->targets)) {
+		c->answered = true;
+		ctx_maybe_end(c);
+	} else {
+		start_group(c);
+	}
+	sp_mem_deref(c);
+}
+
+/* The number ENUM should translate: a global number (tel:, user=phone) in
+ * a request without a Route, when dns.enum is on. */
+static bool wants_enum(struct sp__proxy_worker *pw, const struct sp_msg *req, char *num,
+		       size_t cap)
+{
+	return pw->io.dns && pw->io.cfg->dns.enum_enabled && !sp_msg_hdr(req, SP_HDR_ROUTE) &&
+	       sp__pxy_number(&req->ruri, num, cap) && num[0] == '+';
+}
+
 void sp__proxy_request(struct sp__proxy_worker *pw, struct sp_tsx *st, const struct sp_msg *req,
 		       const struct sp_tsx_dest *src, bool trusted, uint64_t t0)
 {
 	struct sp__proxy_ctx *c = sp_mem_zalloc(sizeof(*c), ctx_destroy);
+	char num[64];
 
 	if (!c) {
 		sp__proxy_answer(pw, st, req, src, 500, SP_STR_NULL, "proxy: out of memory", t0);
@@ -600,25 +783,32 @@ void sp__proxy_request(struct sp__proxy_worker *pw, struct sp_tsx *st, const str
 	c->trusted = trusted;
 	c->invite = req->method_id == SP_METHOD_INVITE;
 	sp_timer_init(&c->fork_timer);
+	if (wants_enum(pw, req, num, sizeof(num))) {
+		if (sp__proxy_precheck(pw, st, req, src, t0)) {
+			sp_mem_deref(c);
+			return;
+		}
+		c->loop_hash = sp__pxy_loop_hash(req);
+		ctx_attach(c, st);
+		int rc = sp_dns_enum(pw->io.dns, sp_str_c(num), enum_done, c, &c->eq);
+		if (rc)
+			enum_done(rc, NULL, 0, c);
+		return;
+	}
 	if (sp__proxy_prepare(pw, st, req, src, trusted, t0, &c->routing, &c->targets,
 			      &c->loop_hash)) {
 		sp_mem_deref(c);
 		return;
 	}
 	c->now = req; /* until we return: req's buffer is reused after */
-	c->st = sp_mem_ref(st);
-	sp_tsx_set_handler(st, st_event, c);
-	struct sp__proxy_ctx **head = &pw->live;
-	c->next = *head;
-	if (c->next)
-		c->next->pprev = &c->next;
-	c->pprev = head;
-	*head = c;
+	ctx_attach(c, st);
 	sp_mem_ref(c); /* branches may all end inside start_group */
 	start_group(c);
-	/* c->routing points into req: a later use parses the copy again. */
+	/* c->routing points into req: a later use parses the copy again;
+	 * the targets are moved onto the copy now. */
 	c->now = NULL;
 	memset(&c->routing, 0, sizeof(c->routing));
+	targets_rebase(c, req);
 	sp_mem_deref(c);
 }
 
@@ -644,6 +834,10 @@ void sp__proxy_cancel(struct sp__proxy_worker *pw, struct sp_tsx *st, const stru
 	sp_mem_ref(c);
 	c->cancelled = true;
 	c->stop = true;
+	if (c->eq) {
+		sp_dns_cancel(c->eq);
+		c->eq = NULL;
+	}
 	cancel_pending(c, true);
 	advance(c);
 	sp_mem_deref(c);

@@ -20,6 +20,7 @@
 #include "proxy_int.h"
 
 struct sp__proxy_worker;
+struct sp_dns;
 struct sp_location;
 
 /* What a worker gives its proxy. Everything must outlive the proxy. */
@@ -30,6 +31,7 @@ struct sp__proxy_io {
 	const struct sp_config *cfg;
 	const struct sp__pxy_self *self;
 	struct sp_location *loc;
+	struct sp_dns *dns; /* RFC 3263 and ENUM; NULL: IP literals only */
 	/* sp__pxy_env.served: is this URI's host a served domain? */
 	bool (*served)(void *arg, const struct sp_uri *uri, char *domain, size_t cap);
 	/* Sends outside any transaction (the transport policy applies). */
@@ -126,6 +128,17 @@ void sp__proxy_answer(struct sp__proxy_worker *pw, struct sp_tsx *st, const stru
 /* The routing environment (now: the wall clock for binding expiry). */
 struct sp__pxy_env sp__proxy_env(struct sp__proxy_worker *pw);
 
+/* The URI of a destination string: a bare URI or a name-addr (a Path
+ * value). Returns 0 or -EINVAL. */
+int sp__proxy_dest_uri(struct sp_str dest, struct sp_uri *uri);
+
+/* A resolved next hop as a transaction destination, with the local
+ * address to send from. Returns 0, -EPROTONOSUPPORT (not UDP/TCP) or
+ * -EADDRNOTAVAIL (no socket of that transport and family). */
+int sp__proxy_addr_dest(struct sp__proxy_worker *pw, enum sp_transport tp,
+			const struct sp_sa *addr, struct sp_tsx_dest *to,
+			const struct sp_config_listen **local);
+
 /* Where a target's request goes (dest: a URI or name-addr): transport,
  * address and UDP socket in *to, the local address in *local. Returns 0,
  * -EAGAIN (a host name), -EPROTONOSUPPORT, -EINVAL, -EADDRNOTAVAIL. */
@@ -138,6 +151,13 @@ int sp__proxy_print_branch(struct sp__proxy_worker *pw, const struct sp_msg *req
 			   const struct sp_tsx_dest *src, const struct sp__pxy_routing *routing,
 			   const struct sp__pxy_target *t, const struct sp_config_listen *local,
 			   const char *branch, struct sp_wbuf *out);
+
+/* §16.5 after §16.4 (routing): finds the targets of req. Returns true
+ * when req was answered here (480/404, 403, a redirect route's 301, an
+ * error); false with *targets to forward to. */
+bool sp__proxy_route(struct sp__proxy_worker *pw, struct sp_tsx *st, const struct sp_msg *req,
+		     const struct sp_tsx_dest *src, bool trusted, uint64_t t0,
+		     const struct sp__pxy_routing *routing, struct sp__pxy_targets *targets);
 
 /* §16.3 - §16.5: validates req, preprocesses its routes and finds its
  * targets. Returns true when req was answered here (an error, 480/404,

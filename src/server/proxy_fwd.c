@@ -145,41 +145,46 @@ bool sp__proxy_from_local(struct sp__proxy_worker *pw, const struct sp_msg *req)
 	return req->has_from && sp__pxy_served(&env, &req->from.uri, domain, sizeof(domain));
 }
 
-/* The URI inside a destination string: a bare URI or a name-addr (a Path
- * value). */
-static int dest_uri(struct sp_str s, struct sp_uri *uri)
+int sp__proxy_dest_uri(struct sp_str dest, struct sp_uri *uri)
 {
-	if (memchr(s.p, '<', s.len)) {
+	if (memchr(dest.p, '<', dest.len)) {
 		union sp_hdr_parsed v;
-		if (sp_hdr_parse_value(SP_HDR_ROUTE, s, &v, NULL) != 0)
+		if (sp_hdr_parse_value(SP_HDR_ROUTE, dest, &v, NULL) != 0)
 			return -EINVAL;
 		*uri = v.nameaddr.uri;
 		return 0;
 	}
-	return sp_uri_parse(uri, s, 0, NULL) == 0 ? 0 : -EINVAL;
+	return sp_uri_parse(uri, dest, 0, NULL) == 0 ? 0 : -EINVAL;
 }
 
-/* Where a target's request goes: transport, address, and the local
- * address it leaves from. Returns 0, -EAGAIN (a host name: no DNS here
- * yet), -EPROTONOSUPPORT, -EINVAL, -EADDRNOTAVAIL (no local socket). */
-int sp__proxy_target_dest(struct sp__proxy_worker *pw, struct sp_str dest, struct sp_tsx_dest *to,
-		       const struct sp_config_listen **local)
+int sp__proxy_addr_dest(struct sp__proxy_worker *pw, enum sp_transport tp,
+			const struct sp_sa *addr, struct sp_tsx_dest *to,
+			const struct sp_config_listen **local)
 {
-	struct sp_uri uri;
-	int rc = dest_uri(dest, &uri);
-
-	if (rc)
-		return rc;
+	if (tp != SP_TP_UDP && tp != SP_TP_TCP)
+		return -EPROTONOSUPPORT;
 	memset(to, 0, sizeof(*to));
-	rc = sp__pxy_resolve_literal(&uri, &to->tp, &to->addr);
-	if (rc)
-		return rc;
-	*local = sp__pxy_self_local(pw->io.self, to->tp, sp_sa_family(&to->addr));
+	to->tp = tp;
+	to->addr = *addr;
+	*local = sp__pxy_self_local(pw->io.self, tp, sp_sa_family(addr));
 	if (!*local)
 		return -EADDRNOTAVAIL;
-	if (to->tp == SP_TP_UDP)
+	if (tp == SP_TP_UDP)
 		to->conn = pw->io.udp_conn(pw->io.arg, &(*local)->addr);
 	return 0;
+}
+
+int sp__proxy_target_dest(struct sp__proxy_worker *pw, struct sp_str dest, struct sp_tsx_dest *to,
+			  const struct sp_config_listen **local)
+{
+	struct sp_uri uri;
+	enum sp_transport tp;
+	struct sp_sa addr;
+	int rc = sp__proxy_dest_uri(dest, &uri);
+
+	if (rc == 0)
+		rc = sp__pxy_resolve_literal(&uri, &tp, &addr);
+	return rc ? rc : sp__proxy_addr_dest(pw, tp, &addr, to, local);
 }
 
 static void print_addr(struct sp_wbuf *b, const struct sp_config_listen *l)
@@ -308,23 +313,14 @@ bool sp__proxy_precheck(struct sp__proxy_worker *pw, struct sp_tsx *st, const st
 	return check(pw, st, req, src, t0, sp__pxy_loop_hash(req));
 }
 
-bool sp__proxy_prepare(struct sp__proxy_worker *pw, struct sp_tsx *st, const struct sp_msg *req,
-		       const struct sp_tsx_dest *src, bool trusted, uint64_t t0,
-		       struct sp__pxy_routing *routing, struct sp__pxy_targets *targets,
-		       uint64_t *loop_hash)
+bool sp__proxy_route(struct sp__proxy_worker *pw, struct sp_tsx *st, const struct sp_msg *req,
+		     const struct sp_tsx_dest *src, bool trusted, uint64_t t0,
+		     const struct sp__pxy_routing *routing, struct sp__pxy_targets *targets)
 {
-	char hb[256];
+	char hb[SP_CONFIG_URI_MAX + 32];
 	struct sp_wbuf b;
-
-	*loop_hash = sp__pxy_loop_hash(req);
-	if (check(pw, st, req, src, t0, *loop_hash))
-		return true;
-	if (sp__pxy_preprocess(pw->io.self, req, routing) != 0) {
-		sp__proxy_answer(pw, st, req, src, 400, SP_STR_NULL, "RFC 3261 §16.4: Route does not parse",
-		       t0);
-		return true;
-	}
 	struct sp__pxy_env env = sp__proxy_env(pw);
+
 	if (sp__pxy_targets(&env, req, routing, trusted, targets) != 0) {
 		sp__proxy_answer(pw, st, req, src, 500, SP_STR_NULL, "proxy: out of memory", t0);
 		return true;
@@ -338,13 +334,29 @@ bool sp__proxy_prepare(struct sp__proxy_worker *pw, struct sp_tsx *st, const str
 		sp_wbuf_str(&b, targets->redirect);
 		sp_wbuf_cstr(&b, ">\r\n");
 		sp__proxy_answer(pw, st, req, src, 301, (struct sp_str){b.p, b.overflow ? 0 : b.len},
-		       "proxy: redirect route", t0);
+				 "proxy: redirect route", t0);
 		return true;
 	default:
 		sp__proxy_answer(pw, st, req, src, targets->status, SP_STR_NULL, targets->why, t0);
 		sp__pxy_targets_free(targets);
 		return true;
 	}
+}
+
+bool sp__proxy_prepare(struct sp__proxy_worker *pw, struct sp_tsx *st, const struct sp_msg *req,
+		       const struct sp_tsx_dest *src, bool trusted, uint64_t t0,
+		       struct sp__pxy_routing *routing, struct sp__pxy_targets *targets,
+		       uint64_t *loop_hash)
+{
+	*loop_hash = sp__pxy_loop_hash(req);
+	if (check(pw, st, req, src, t0, *loop_hash))
+		return true;
+	if (sp__pxy_preprocess(pw->io.self, req, routing) != 0) {
+		sp__proxy_answer(pw, st, req, src, 400, SP_STR_NULL,
+				 "RFC 3261 §16.4: Route does not parse", t0);
+		return true;
+	}
+	return sp__proxy_route(pw, st, req, src, trusted, t0, routing, targets);
 }
 
 /* ---- the worker's proxy -------------------------------------------------- */

@@ -82,6 +82,7 @@ void sp__pxy_validate(const struct sp__pxy_self *self, const struct sp_msg *req,
 struct sp__pxy_routing {
 	struct sp_str ruri;	/* the Request-URI from here on (raw URI text) */
 	bool strict_fixed;	/* a strict router put our Record-Route in it */
+	bool retargeted;	/* ruri was replaced since (ENUM): targets parse it */
 	const struct sp_hdr *drop[SP__PXY_DROP_MAX]; /* Route values to remove */
 	unsigned ndrop;
 	const struct sp_hdr *next; /* the first Route value left, or NULL */
@@ -224,6 +225,11 @@ void sp__pxy_targets_free(struct sp__pxy_targets *t);
  * asked to env->served. */
 bool sp__pxy_served(const struct sp__pxy_env *env, const struct sp_uri *uri, char *domain,
 		    size_t cap);
+
+/* The telephone number a Request-URI carries: a tel: URI, or a sip/sips
+ * URI with user=phone (RFC 3261 §19.1.1), visual separators (RFC 3966
+ * §5.1.1) dropped, into out[cap]. False when it carries none. */
+bool sp__pxy_number(const struct sp_uri *uri, char *out, size_t cap);
 
 /* Resolves a URI whose host is an IP literal (or "localhost") into a
  * transport and address (RFC 3263 §4.1-4.2 without DNS: transport param,

@@ -76,9 +76,7 @@ bool sp__pxy_served(const struct sp__pxy_env *env, const struct sp_uri *uri, cha
 	return env->served(env->arg, uri, domain, cap);
 }
 
-/* The telephone number a Request-URI carries: a tel: URI, or a sip/sips
- * URI with user=phone (RFC 3261 §19.1.1), visual separators dropped. */
-static bool number_of(const struct sp_uri *uri, char *out, size_t cap)
+bool sp__pxy_number(const struct sp_uri *uri, char *out, size_t cap)
 {
 	size_t n = 0;
 
@@ -107,7 +105,7 @@ static const struct sp_config_route *route_for(const struct sp_config *cfg,
 					       const struct sp_uri *uri)
 {
 	char num[SP_CONFIG_NAME_MAX];
-	bool is_num = number_of(uri, num, sizeof(num));
+	bool is_num = sp__pxy_number(uri, num, sizeof(num));
 
 	for (unsigned i = 0; i < cfg->nroutes; i++) {
 		const struct sp_config_route *r = &cfg->routes[i];
@@ -165,9 +163,9 @@ int sp__pxy_targets(const struct sp__pxy_env *env, const struct sp_msg *req,
 		one(out, routing->ruri, routing->next_uri.raw);
 		return 0;
 	}
-	if (routing->strict_fixed) {
+	if (routing->strict_fixed || routing->retargeted) {
 		if (sp_uri_parse(&ruri, routing->ruri, 0, NULL) != 0) {
-			refuse(out, SP__PXY_T_NOT_FOUND, 400, "strict route: bad URI");
+			refuse(out, SP__PXY_T_NOT_FOUND, 400, "Request-URI: bad URI");
 			return 0;
 		}
 	} else {

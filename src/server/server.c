@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "siphon/dns.h"
 #include "siphon/log.h"
 #include "siphon/mem.h"
 #include "siphon/net.h"
@@ -48,6 +49,7 @@ struct worker {
 	struct sp_tsx_layer *tsx;
 	struct sp__regsvc_worker *reg;
 	struct sp__proxy_worker *proxy;
+	struct sp_dns *dns; /* RFC 3263 / ENUM for the proxy, or NULL */
 	/* UDP local addresses seen, so a response leaves from the address
 	 * and port its request arrived on (RFC 3581 §4). Their addresses
 	 * serve as the opaque sp_tsx_dest.conn of UDP destinations. */
@@ -511,6 +513,73 @@ static void *udp_conn(void *arg, const struct sp_sa *local)
 	return (void *)udp_handle(arg, local);
 }
 
+/* The DNS servers the proxy may use: dns.servers, else the nameservers
+ * of /etc/resolv.conf; either way only those inside
+ * security.allow_destinations (a test's loopback-only config must never
+ * make the server query the outside, /work/shared TESTING.md). Writes up
+ * to max "IP:PORT" strings into buf; returns how many. quiet: say nothing
+ * of the servers left out (every worker but the first). */
+static unsigned dns_servers(const struct sp_config *cfg, char buf[][SP_SA_STRLEN], unsigned max,
+			    bool quiet)
+{
+	struct sp_sa cand[SP_CONFIG_MAX_DNS];
+	unsigned n = 0, k = 0;
+
+	if (cfg->dns.nservers) {
+		for (unsigned i = 0; i < cfg->dns.nservers; i++)
+			cand[n++] = cfg->dns.servers[i];
+	} else {
+		FILE *f = fopen("/etc/resolv.conf", "r");
+		char line[256], ip[128];
+		while (f && n < SP_CONFIG_MAX_DNS && fgets(line, sizeof(line), f))
+			if (sscanf(line, " nameserver %127s", ip) == 1 &&
+			    sp_sa_parse(&cand[n], sp_str_c(ip), 53) == 0)
+				n++;
+		if (f)
+			fclose(f);
+	}
+	for (unsigned i = 0; i < n && k < max; i++) {
+		if (!sp_config_dest_allowed(cfg, &cand[i])) {
+			sp_sa_print(&cand[i], buf[k], SP_SA_STRLEN);
+			if (!quiet)
+				SP_LOG(SP_LOG_INFO, "dns: server %s is outside "
+						    "security.allow_destinations: not used", buf[k]);
+			continue;
+		}
+		sp_sa_print(&cand[i], buf[k], SP_SA_STRLEN);
+		k++;
+	}
+	return k;
+}
+
+/* This worker's resolver, or NULL (no usable server: next hops must then
+ * be IP addresses). */
+static int dns_setup(struct worker *w)
+{
+	const struct sp_config *cfg = &w->srv->cfg;
+	char srv[SP_CONFIG_MAX_DNS][SP_SA_STRLEN];
+	const char *list[SP_CONFIG_MAX_DNS];
+	unsigned n = dns_servers(cfg, srv, SP_CONFIG_MAX_DNS, w->index != 0);
+
+	if (!n) {
+		if (w->index == 0)
+			SP_LOG(SP_LOG_INFO, "dns: no usable server: next hops must be IP addresses");
+		return 0;
+	}
+	for (unsigned i = 0; i < n; i++)
+		list[i] = srv[i];
+	struct sp_dns_config dc = {
+		.servers = list,
+		.nservers = n,
+		.timeout_ms = cfg->dns.timeout_ms,
+		.enum_suffix = cfg->dns.enum_suffix,
+		.transports = SP_DNS_TP(SP_TP_UDP) | SP_DNS_TP(SP_TP_TCP),
+		/* RFC 3263 §4.4: a stateless proxy needs one order. */
+		.deterministic = cfg->proxy.mode == SP_PROXY_STATELESS,
+	};
+	return sp_dns_create(&w->dns, w->loop, &dc);
+}
+
 static void worker_free(struct worker *w)
 {
 	sp__regsvc_worker_destroy(w->reg);
@@ -519,6 +588,8 @@ static void worker_free(struct worker *w)
 	w->tsx = NULL;
 	sp__proxy_worker_destroy(w->proxy); /* after the layer: no callbacks left */
 	w->proxy = NULL;
+	sp_dns_destroy(w->dns); /* after the proxy: its lookups are cancelled */
+	w->dns = NULL;
 	sp_net_destroy(w->net);
 	w->net = NULL;
 	sp_free(w->out);
@@ -585,7 +656,11 @@ static int worker_setup(struct sp_loop *loop, unsigned index, void *arg)
 	if (rc)
 		goto fail;
 	if (cfg->proxy.mode != SP_PROXY_OFF) {
+		rc = dns_setup(w);
+		if (rc)
+			goto fail;
 		struct sp__proxy_io pio = {
+			.dns = w->dns,
 			.loop = loop,
 			.tsx = w->tsx,
 			.worker = index,
