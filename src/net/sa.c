@@ -80,29 +80,73 @@ int sp_sa_parse(struct sp_sa *sa, struct sp_str s, uint16_t default_port)
 	return sp_sa_from_host(sa, s, port);
 }
 
+/* Decimal digits of v at p (no NUL); returns how many. */
+static size_t put_uint(char *p, unsigned v)
+{
+	char tmp[10];
+	size_t n = 0, i;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		p[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* The address of sa as text into ip[INET6_ADDRSTRLEN] (NUL-terminated);
+ * returns its length, 0 for no address. IPv4 is formatted here: a proxy
+ * prints its own and its peers' addresses in every message it forwards,
+ * and inet_ntop goes through sprintf. */
+static size_t ip_text(const struct sp_sa *sa, char ip[INET6_ADDRSTRLEN])
+{
+	if (sa->len && sa->u.sa.sa_family == AF_INET) {
+		const unsigned char *b = (const unsigned char *)&sa->u.in4.sin_addr;
+		size_t n = 0;
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				ip[n++] = '.';
+			n += put_uint(ip + n, b[i]);
+		}
+		ip[n] = '\0';
+		return n;
+	}
+	if (sa->len && sa->u.sa.sa_family == AF_INET6 &&
+	    inet_ntop(AF_INET6, &sa->u.in6.sin6_addr, ip, INET6_ADDRSTRLEN))
+		return strlen(ip);
+	return 0;
+}
+
 size_t sp_sa_print_ip(const struct sp_sa *sa, char *buf, size_t cap)
 {
 	char ip[INET6_ADDRSTRLEN];
-	const char *r = NULL;
-	if (sa->len && sa->u.sa.sa_family == AF_INET)
-		r = inet_ntop(AF_INET, &sa->u.in4.sin_addr, ip, sizeof(ip));
-	else if (sa->len && sa->u.sa.sa_family == AF_INET6)
-		r = inet_ntop(AF_INET6, &sa->u.in6.sin6_addr, ip, sizeof(ip));
-	if (!r)
+	size_t n = ip_text(sa, ip);
+	if (!n || n >= cap)
 		return 0;
-	int n = snprintf(buf, cap, "%s", ip);
-	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+	memcpy(buf, ip, n + 1);
+	return n;
 }
 
 size_t sp_sa_print(const struct sp_sa *sa, char *buf, size_t cap)
 {
-	char ip[INET6_ADDRSTRLEN];
-	if (!sp_sa_print_ip(sa, ip, sizeof(ip)))
+	char out[INET6_ADDRSTRLEN + 8];
+	size_t n = 0, len;
+	bool v6 = sa->u.sa.sa_family == AF_INET6;
+
+	if (v6)
+		out[n++] = '[';
+	if (!(len = ip_text(sa, out + n)))
 		return 0;
-	int n = sa->u.sa.sa_family == AF_INET6 ?
-			snprintf(buf, cap, "[%s]:%u", ip, sp_sa_port(sa)) :
-			snprintf(buf, cap, "%s:%u", ip, sp_sa_port(sa));
-	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+	n += len;
+	if (v6)
+		out[n++] = ']';
+	out[n++] = ':';
+	n += put_uint(out + n, sp_sa_port(sa));
+	if (n >= cap)
+		return 0;
+	memcpy(buf, out, n);
+	buf[n] = '\0';
+	return n;
 }
 
 uint16_t sp_sa_port(const struct sp_sa *sa)

@@ -5,23 +5,37 @@
  * the CLI (`siphon user`) and the server so both read a domain the same way.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
 #include "siphon/store.h"
 
+/* The host name, read once: a proxy asks for every request to a domain
+ * that is not served (a system call each time cost more than the rest of
+ * the check). A host renamed while the server runs is seen at restart. */
+static char host_name[256];
+static pthread_once_t host_once = PTHREAD_ONCE_INIT;
+
+static void read_host_name(void)
+{
+	if (gethostname(host_name, sizeof(host_name)) != 0)
+		host_name[0] = '\0';
+	host_name[sizeof(host_name) - 1] = '\0';
+}
+
 bool sp_store_default_alias(const char *dom)
 {
-	char host[256], ip[64];
+	char ip[64];
 	unsigned char bin[16];
 	size_t n = strlen(dom);
 	const char *lit = dom;
 
 	if (strcmp(dom, SP_STORE_DEFAULT_DOMAIN) == 0)
 		return true;
-	/* Address literals before the host name: no system call for the
-	 * common case of a phone that registers to the server's address. */
+	/* Address literals before the host name (the common case: a phone
+	 * that registers to the server's address). */
 	if (n >= 2 && n < sizeof(ip) && dom[0] == '[' && dom[n - 1] == ']') {
 		memcpy(ip, dom + 1, n - 2);
 		ip[n - 2] = '\0';
@@ -29,10 +43,6 @@ bool sp_store_default_alias(const char *dom)
 	}
 	if (inet_pton(AF_INET, lit, bin) == 1 || inet_pton(AF_INET6, lit, bin) == 1)
 		return true;
-	if (gethostname(host, sizeof(host)) == 0) {
-		host[sizeof(host) - 1] = '\0';
-		if (strcasecmp(dom, host) == 0)
-			return true;
-	}
-	return false;
+	pthread_once(&host_once, read_host_name);
+	return host_name[0] && strcasecmp(dom, host_name) == 0;
 }

@@ -239,6 +239,8 @@ static void test_sa_parse_print(void **state)
 		{ "2001:db8::1", "[2001:db8::1]:5070" },
 		{ "0.0.0.0:0", "0.0.0.0:0" },
 		{ "[::]:65535", "[::]:65535" },
+		{ "255.255.255.255:65535", "255.255.255.255:65535" },
+		{ "10.200.7.99:9", "10.200.7.99:9" },
 	};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		struct sp_sa a;
@@ -264,6 +266,15 @@ static void test_sa_parse_print(void **state)
 	assert_string_equal(ip, "::1");
 	char tiny[4];
 	assert_int_equal(sp_sa_print(&a, tiny, sizeof(tiny)), 0);
+	/* "127.0.0.1:5060" is 14 characters: 15 bytes hold it, 14 do not. */
+	char exact[15];
+	assert_int_equal(sp_sa_print(&a, exact, 15), 14);
+	assert_string_equal(exact, "127.0.0.1:5060");
+	assert_int_equal(sp_sa_print(&a, exact, 14), 0);
+	assert_int_equal(sp_sa_print_ip(&a, exact, 10), 9);
+	assert_int_equal(sp_sa_print_ip(&a, exact, 9), 0);
+	struct sp_sa unset = {.len = 0};
+	assert_int_equal(sp_sa_print(&unset, ip, sizeof(ip)), 0);
 }
 
 /* ---- UDP -------------------------------------------------------------- */
