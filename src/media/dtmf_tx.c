@@ -120,7 +120,7 @@ int sp_dtmf_tx_next(struct sp_dtmf_tx *tx, uint32_t rtp_ts, struct sp_dtmf_pkt *
 			return 0;
 		}
 		tx->state = TX_IDLE;
-		/* fall through */
+		__attribute__((fallthrough)); /* clang does not read comments */
 	case TX_IDLE:
 		if (!tx->qlen)
 			return 0;

@@ -244,7 +244,7 @@ static void *hammer_main(void *arg)
 		case 4:
 			if (h->id == 0 && i % 1000 == 4)
 				sp__subcache_invalidate(h->c);
-			/* fall through */
+			__attribute__((fallthrough));
 		default:
 			switch (sp__subcache_get(h->c, k % 4, sp_str_c(user), &got)) {
 			case SP__SUBCACHE_HIT:
