@@ -111,6 +111,12 @@ uint64_t sp__pxy_loop_hash(const struct sp_msg *req);
  * 16 hex digits of the loop hash + "." + the branch index in hex, into
  * buf[cap] (at least SP__PXY_BRANCH_MAX). Returns the length. */
 #define SP__PXY_BRANCH_MAX 48
+
+/* The worker field of a stateless branch (§16.11): no worker owns its
+ * responses (above any worker index, so the transaction layer never hands
+ * them over, tsx.h), any worker forwards them, and a retransmission that
+ * the kernel gives another worker gets the same branch. */
+#define SP__PXY_ANY_WORKER 0xffffu
 size_t sp__pxy_branch(char *buf, size_t cap, unsigned worker, uint64_t loop_hash, unsigned index);
 
 /* The loop hash a branch of ours carries: true and *hash set, or false. */

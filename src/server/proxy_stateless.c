@@ -5,7 +5,8 @@
  * One target only; the branch is computed from the request (the loop hash
  * of sp__pxy_branch), so a retransmission, and the CANCEL or the ACK of a
  * non-2xx for the same INVITE, get the same branch as the original, as
- * §16.11 asks. Responses go back along the Via (§16.11, §18.2.2): the
+ * §16.11 asks, whichever worker forwards them (SP__PXY_ANY_WORKER: no
+ * hand-over of their responses between workers either). Responses go back along the Via (§16.11, §18.2.2): the
  * received/rport we stamped on the previous hop's Via name its source.
  */
 #include <errno.h>
@@ -30,7 +31,7 @@ void sp__proxy_stateless(struct sp__proxy_worker *pw, const struct sp_msg *req,
 	if (sp__proxy_prepare(pw, NULL, req, src, trusted, t0, &routing, &targets, &hash))
 		return;
 	const struct sp__pxy_target *t = &targets.t[0];
-	sp__pxy_branch(branch, sizeof(branch), pw->io.worker, hash, 0);
+	sp__pxy_branch(branch, sizeof(branch), SP__PXY_ANY_WORKER, hash, 0);
 	rc = sp__proxy_target_dest(pw, t->dest, &to, &local);
 	if (rc == 0)
 		rc = sp__proxy_print_branch(pw, req, src, &routing, t, local, branch, &w);

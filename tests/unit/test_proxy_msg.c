@@ -74,6 +74,12 @@ static void test_branch_roundtrip(void **state)
 	/* Responses find the worker that sent the branch (DESIGN.md §3). */
 	assert_true(sp_tsx_branch_owner((struct sp_str){b, n}, &owner));
 	assert_int_equal(owner, 3);
+	/* A stateless branch names no worker: every one forwards its
+	 * responses, none hands them over (§16.11). */
+	n = sp__pxy_branch(b, sizeof(b), SP__PXY_ANY_WORKER, 0x0123456789abcdefull, 0);
+	assert_string_equal(b, "z9hG4bKspffff0123456789abcdef.0");
+	assert_true(sp_tsx_branch_owner((struct sp_str){b, n}, &owner));
+	assert_int_equal(owner, SP__PXY_ANY_WORKER);
 	assert_false(sp__pxy_branch_hash(SP_STR("z9hG4bKsp0003abcdef"), &h));
 	assert_false(sp__pxy_branch_hash(SP_STR("z9hG4bK776asdhds"), &h));
 }
