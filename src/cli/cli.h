@@ -38,6 +38,18 @@ int sp_cmd_domain(int argc, char **argv);
 /* `siphon location list` (cmd_location.c). */
 int sp_cmd_location(int argc, char **argv);
 
+/* The softphone (docs/cli.md; phone_common.c holds what they share):
+ * `siphon register` (cmd_register.c), `siphon call URI` (cmd_call.c),
+ * `siphon answer` (cmd_answer.c), `siphon options URI` and `siphon
+ * message URI TEXT` (cmd_options.c), `siphon wav-compare REF REC`
+ * (cmd_wavcmp.c). */
+int sp_cmd_register(int argc, char **argv);
+int sp_cmd_call(int argc, char **argv);
+int sp_cmd_answer(int argc, char **argv);
+int sp_cmd_options(int argc, char **argv);
+int sp_cmd_message(int argc, char **argv);
+int sp_cmd_wav_compare(int argc, char **argv);
+
 /* The version string, e.g. "0.1.0". */
 extern const char sp_cli_version[];
 

@@ -21,6 +21,12 @@ const struct sp_cli_verb sp_cli_verbs[] = {
 	{ "user", "manage subscribers: add, del, list, passwd, import", sp_cmd_user },
 	{ "domain", "manage served domains and their auth mode", sp_cmd_domain },
 	{ "location", "list the registered bindings the store holds", sp_cmd_location },
+	{ "register", "register with a registrar, refresh, unregister", sp_cmd_register },
+	{ "call", "place a call with audio, print its summary", sp_cmd_call },
+	{ "answer", "answer calls automatically (register first)", sp_cmd_answer },
+	{ "options", "send OPTIONS to a URI", sp_cmd_options },
+	{ "message", "send a MESSAGE (text) to a URI", sp_cmd_message },
+	{ "wav-compare", "correlate a recording with the file played", sp_cmd_wav_compare },
 	{ NULL, NULL, NULL },
 };
 

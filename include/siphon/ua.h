@@ -1,0 +1,213 @@
+/*
+ * The user agent core (RFC 3261 §8, §10, §13-§15, §22): one UA on one
+ * sp_loop with its own sockets (UDP, and TCP when asked), transaction
+ * layer and dialog table. It registers an address-of-record with a
+ * registrar and keeps the binding fresh, places calls (INVITE with an SDP
+ * offer, digest retry, early dialogs, ACK for every 2xx, CANCEL, BYE) and
+ * takes calls (180, auto-answer with 200 and the SDP answer, 2xx
+ * retransmission until the ACK, CANCEL, BYE), answers OPTIONS, and refuses
+ * what it does not implement (405, 501, 481, 420).
+ *
+ * SDP is not built here: the application gives media hooks (for the
+ * softphone, src/cli/phone_common.c drives an sp_media_session through
+ * them), so the signalling core stays testable without RTP.
+ *
+ * A server ("registrar and outbound proxy", RFC 3261 §8.1.2) is optional:
+ * with one, every request outside a dialog is sent to it with a loose
+ * Route naming it; without, requests go to the Request-URI's host, which
+ * must then be an IP literal (no DNS in this delivery).
+ *
+ * Not in this delivery: re-INVITE (hold/resume; a re-INVITE received is
+ * refused with 488 and the dialog stays), PRACK, UPDATE, INFO, REFER,
+ * session timers, TLS.
+ *
+ * Nothing is thread-safe: everything runs on cfg->loop's thread.
+ */
+#ifndef SIPHON_UA_H
+#define SIPHON_UA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "siphon/loop.h"
+#include "siphon/msg.h"
+#include "siphon/print.h"
+#include "siphon/sa.h"
+#include "siphon/tsx.h"
+
+struct sp_ua;
+struct sp_ua_call; /* sp_mem object */
+
+/* One call's life (RFC 3261 §13). */
+enum sp_ua_call_state {
+	SP_UA_CALL_CALLING = 1, /* UAC: INVITE sent, no provisional yet */
+	SP_UA_CALL_INCOMING,	/* UAS: INVITE received, nothing sent but 100 */
+	SP_UA_CALL_RINGING,	/* UAC: a 1xx came; UAS: 180 sent */
+	SP_UA_CALL_ANSWERED,	/* UAS: 2xx sent, waiting for the ACK */
+	SP_UA_CALL_CONFIRMED,	/* 2xx acknowledged: the session is up */
+	SP_UA_CALL_ENDED,	/* final: see sp_ua_call_status / _reason */
+};
+
+/* Media hooks. Each may be NULL (then no SDP is sent, and an offer
+ * received is refused with 488). data is the call's slot for the
+ * application's media state (sp_ua_call_set_data). */
+struct sp_ua_media {
+	/* Our SDP offer for a new call (INVITE sent, or the 2xx to an
+	 * INVITE that carried no offer) appended to sdp. Negative errno:
+	 * the call fails (UAC) or is refused with 500 (UAS). */
+	int (*offer)(void *arg, struct sp_ua_call *call, struct sp_wbuf *sdp);
+	/* The answer to offer appended to sdp. Negative errno: 488 (RFC 3261
+	 * §13.3.1.4 "Not Acceptable Here"). */
+	int (*answer)(void *arg, struct sp_ua_call *call, struct sp_str offer, struct sp_wbuf *sdp);
+	/* The answer to our offer arrived (2xx, or the ACK of a late offer).
+	 * Negative errno: the call is ended with BYE. */
+	int (*set_answer)(void *arg, struct sp_ua_call *call, struct sp_str answer);
+	void *arg;
+};
+
+/* Events (each may be NULL). Callbacks may call any sp_ua function but
+ * sp_ua_destroy. */
+struct sp_ua_events {
+	/* A REGISTER transaction ended: status 200 with the expiry the
+	 * registrar granted (0 after an unregister), or the failure status
+	 * (408 on timeout, 503 on a transport error, RFC 3261 §8.1.3.1). */
+	void (*registered)(struct sp_ua *ua, unsigned status, uint32_t expires, void *arg);
+	/* A new incoming call (state INCOMING), before anything is sent;
+	 * invite is valid during the call only. Auto-answer proceeds unless
+	 * the callback hangs up. */
+	void (*incoming)(struct sp_ua *ua, struct sp_ua_call *call, const struct sp_msg *invite,
+			 void *arg);
+	/* A call changed state. ENDED comes exactly once per call. */
+	void (*call_state)(struct sp_ua *ua, struct sp_ua_call *call, enum sp_ua_call_state st,
+			   void *arg);
+	/* A MESSAGE outside a dialog (RFC 3428), already answered 200. */
+	void (*message)(struct sp_ua *ua, const struct sp_msg *msg, void *arg);
+	void *arg;
+};
+
+/* SIP trace hook: every message sent (out) or received, with the peer. */
+typedef void (*sp_ua_trace_cb)(void *arg, bool out, const struct sp_sa *peer, const char *buf,
+			       size_t len);
+
+/* Zero fields take the default named beside them. Strings are copied. */
+struct sp_ua_config {
+	struct sp_loop *loop;	      /* required */
+	enum sp_transport tp;	      /* SP_TP_UDP (default) or SP_TP_TCP */
+	struct sp_sa local;	      /* IP to bind and advertise (required, not a
+				       * wildcard); port 0: ephemeral */
+	struct sp_sa server;	      /* registrar and outbound proxy; unset: none */
+	const char *user;	      /* our user part (required) */
+	const char *domain;	      /* AOR domain; NULL: the server's IP, else ours */
+	const char *auth_user;	      /* digest username; NULL: user */
+	const char *password;	      /* NULL: challenges fail the request */
+	const char *display;	      /* From display name, or NULL */
+	const char *user_agent;	      /* User-Agent/Server value; NULL: "siphon" */
+	const struct sp_tsx_config *tsx; /* timers; NULL: RFC 3261 defaults */
+	bool auto_answer;	      /* answer incoming calls by themselves */
+	uint32_t answer_delay_ms;     /* ... this long after the 180 */
+	unsigned max_calls;	      /* calls at once, more are refused 486; 1 */
+	struct sp_ua_media media;
+	struct sp_ua_events ev;
+	sp_ua_trace_cb trace;	      /* may be NULL */
+	void *trace_arg;
+};
+
+/* Creates a UA: binds its sockets on cfg->local (UDP, plus TCP on the same
+ * port with SP_TP_TCP) and its transaction layer on cfg->loop. Returns 0,
+ * -EINVAL (no loop, user or local address, a transport other than UDP or
+ * TCP), -ENOMEM or a socket error (-EADDRINUSE); *out untouched on error. */
+int sp_ua_create(struct sp_ua **out, const struct sp_ua_config *cfg);
+
+/* Frees the UA at once: no message is sent and no callback made (end
+ * calls and unregister first, and let the loop run until they are done).
+ * Calls still referenced by the application stay valid objects in state
+ * ENDED. Not from inside a UA callback. NULL-safe. */
+void sp_ua_destroy(struct sp_ua *ua);
+
+/* The address our sockets are bound to (the port of the configured
+ * transport). */
+const struct sp_sa *sp_ua_local(const struct sp_ua *ua);
+
+/* Number of calls not ENDED, and of transactions still running (a caller
+ * shutting down runs the loop until both are 0 or a deadline passes). */
+unsigned sp_ua_active_calls(const struct sp_ua *ua);
+unsigned sp_ua_pending(const struct sp_ua *ua);
+
+/* ---- registration (RFC 3261 §10.2) ---- */
+
+/* Registers our contact for expires seconds (0: 3600) with the server,
+ * answering digest challenges, and refreshes the binding at half the
+ * granted expiry until sp_ua_unregister. The result of every REGISTER
+ * comes through ev.registered. Returns 0, -EDESTADDRREQ (no server) or
+ * -ENOMEM / a send error. */
+int sp_ua_register(struct sp_ua *ua, uint32_t expires);
+
+/* Stops refreshing and removes our binding (Expires: 0, §10.2.2);
+ * ev.registered reports status 200 and expiry 0 when done. Returns 0, or
+ * -EALREADY when not registering. */
+int sp_ua_unregister(struct sp_ua *ua);
+
+/* True while a binding is held (the last REGISTER succeeded). */
+bool sp_ua_registered(const struct sp_ua *ua);
+
+/* ---- calls (RFC 3261 §13-§15) ---- */
+
+/* Calls target (a sip: or sips: URI, or user@host, or user: then the
+ * domain is added). Returns 0 and a new reference in *out (drop it with
+ * sp_mem_deref), -EINVAL (bad URI), -EBUSY (max_calls reached),
+ * -EDESTADDRREQ (no server and the host is no IP literal), -ENOMEM or the
+ * send error; *out untouched on error. */
+int sp_ua_call(struct sp_ua_call **out, struct sp_ua *ua, const char *target);
+
+/* Answers an incoming call (INCOMING or RINGING) with 200 and our SDP.
+ * Returns 0, -EINVAL (not an unanswered incoming call) or an error. */
+int sp_ua_call_answer(struct sp_ua_call *call);
+
+/* Ends the call as its state requires: an unanswered incoming call is
+ * refused with status (0: 486 Busy Here, §13.3.1.3); an outgoing one is
+ * cancelled (§9.1, once a provisional arrived; a 2xx that crosses the
+ * CANCEL is acknowledged and then ended with BYE); an answered call gets
+ * a BYE (§15.1.1; the callee waits for the ACK first, §15). ENDED follows
+ * through ev.call_state. Returns 0, or -EALREADY when ended or ending. */
+int sp_ua_call_hangup(struct sp_ua_call *call, unsigned status);
+
+/* Hangs up every call (sp_ua_call_hangup with status 0). abort: instead
+ * ends each call at once without sending anything (ENDED is reported,
+ * reason "aborted"): for a shutdown whose deadline passed. Returns the
+ * number of calls that were still active. */
+unsigned sp_ua_hangup_all(struct sp_ua *ua, bool abort);
+
+enum sp_ua_call_state sp_ua_call_state(const struct sp_ua_call *call);
+bool sp_ua_call_outgoing(const struct sp_ua_call *call);
+/* The final status of the INVITE (sent or received; 0 while none), e.g.
+ * 200, 486, 487; 408 when no final response came. */
+unsigned sp_ua_call_status(const struct sp_ua_call *call);
+/* Why an ENDED call ended: "local BYE", "remote BYE", "cancelled",
+ * "rejected", "failed", "no ACK", ... (static string). */
+const char *sp_ua_call_reason(const struct sp_ua_call *call);
+/* Loop times (ms) of the answer and the end; -1 while none. */
+sp_msec sp_ua_call_answered_at(const struct sp_ua_call *call);
+sp_msec sp_ua_call_ended_at(const struct sp_ua_call *call);
+/* The remote party (To of an outgoing call, From of an incoming one). */
+const char *sp_ua_call_peer(const struct sp_ua_call *call);
+const char *sp_ua_call_id(const struct sp_ua_call *call);
+
+/* The application's slot (media state); NULL until set. */
+void sp_ua_call_set_data(struct sp_ua_call *call, void *data);
+void *sp_ua_call_data(const struct sp_ua_call *call);
+
+/* ---- other requests outside a dialog ---- */
+
+/* The final response to sp_ua_request (after digest retries), or msg NULL
+ * with status 408/503 on timeout/transport error. */
+typedef void (*sp_ua_response_cb)(struct sp_ua *ua, unsigned status, const struct sp_msg *msg,
+				  void *arg);
+
+/* Sends method (OPTIONS, MESSAGE, ...; not INVITE, ACK, CANCEL, REGISTER)
+ * to target outside a dialog, with an optional body, answering digest
+ * challenges. cb runs once. Returns 0, -EINVAL, -EDESTADDRREQ, -ENOMEM
+ * or the send error (cb not called then). */
+int sp_ua_request(struct sp_ua *ua, const char *method, const char *target,
+		  struct sp_str content_type, struct sp_str body, sp_ua_response_cb cb, void *arg);
+
+#endif

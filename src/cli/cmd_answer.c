@@ -1,0 +1,176 @@
+/*
+ * `siphon answer`: registers, answers every incoming call by itself (180,
+ * then 200 with the SDP answer, RFC 3261 §13.3), plays, records or echoes
+ * audio, and prints a summary line per call. Ends after --calls calls or
+ * --duration seconds (or a signal), unregistering. The peer of the
+ * integration tests. docs/cli.md describes it.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "phone_common.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: siphon answer [--server HOST:PORT --user USER[@DOMAIN] --password PW]\n"
+		"                     [--record F.wav] [--play F.wav | --tone HZ | --echo]\n"
+		"                     [--calls N] [--duration S] [--port P] [options]\n"
+		"\n"
+		"Answers calls automatically. With --server it registers first (and exits 1 if\n"
+		"that fails); without, it only listens (--port, --local-ip) for direct calls.\n"
+		"The second and later calls record to F-2.wav, F-3.wav, ...\n"
+		"\n"
+		"  --calls N           exit after N calls ended (default: no limit)\n"
+		"  --duration S        exit after S seconds (default: no limit)\n"
+		"  --delay MS          ring this long before answering (default 200)\n"
+		"  --hangup-after S    hang up (BYE) each call after S seconds\n"
+		"  --expires S         registration expiry (default 3600)\n"
+		"  --port P            SIP port to listen on (default: an ephemeral one, printed)\n"
+		"%s%s"
+		"  -h, --help          this text\n"
+		"\n"
+		"Prints \"listening on IP:PORT\", then per call: answer N status=CODE duration=Ss\n"
+		"reason=\"...\" peer=URI rtp sent=... Received MESSAGEs print as\n"
+		"message from=URI text.\n"
+		"Exit status: 0 (and, with --calls, N calls answered), 1 registration failed or\n"
+		"fewer calls answered, 2 usage error.\n",
+		sp_phone_common_help, sp_phone_media_help);
+}
+
+static unsigned ended_calls, answered_calls, want_calls;
+static double hangup_after;
+
+static void call_end(struct sp_phone *p, struct sp_ua_call *call, const char *summary)
+{
+	(void)p;
+	ended_calls++;
+	if (sp_ua_call_answered_at(call) >= 0)
+		answered_calls++;
+	printf("answer %u %s\n", ended_calls, summary);
+	fflush(stdout);
+}
+
+static void on_message(struct sp_phone *p, const struct sp_msg *msg)
+{
+	(void)p;
+	printf("message from=%.*s text=%.*s\n", SP_STR_FMT(msg->from.uri_raw),
+	       SP_STR_FMT(msg->body));
+	fflush(stdout);
+}
+
+static bool enough(struct sp_phone *p)
+{
+	(void)p;
+	return want_calls && ended_calls >= want_calls;
+}
+
+static int num(const char *what, const char *s, double max, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (*end || !*s || v < 0 || v > max) {
+		fprintf(stderr, "siphon answer: invalid %s '%s'\n", what, s);
+		return SP_EXIT_USAGE;
+	}
+	*out = v;
+	return 0;
+}
+
+int sp_cmd_answer(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		PH_COMMON_OPTIONS,
+		PH_MEDIA_OPTIONS,
+		{ "calls", required_argument, NULL, 'n' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "delay", required_argument, NULL, 'w' },
+		{ "hangup-after", required_argument, NULL, 'H' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sp_phone p = { .verb = "answer", .auto_answer = true, .answer_delay_ms = 200 };
+	double duration = 0, v, expires = 3600, port = 0;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return SP_EXIT_OK;
+		case 'n':
+			if (num("--calls", optarg, 1e6, &v))
+				return SP_EXIT_USAGE;
+			want_calls = (unsigned)v;
+			break;
+		case 'd':
+			if (num("--duration", optarg, 86400 * 365, &duration))
+				return SP_EXIT_USAGE;
+			break;
+		case 'w':
+			if (num("--delay", optarg, 600000, &v))
+				return SP_EXIT_USAGE;
+			p.answer_delay_ms = (uint32_t)v;
+			break;
+		case 'H':
+			if (num("--hangup-after", optarg, 86400, &hangup_after))
+				return SP_EXIT_USAGE;
+			break;
+		case 'e':
+			if (num("--expires", optarg, 86400 * 365, &expires) || expires < 1)
+				return SP_EXIT_USAGE;
+			break;
+		case 'p':
+			if (num("--port", optarg, 65535, &port))
+				return SP_EXIT_USAGE;
+			break;
+		default:
+			rc = sp_phone_opt(&p, c, optarg);
+			if (rc == 1)
+				break;
+			if (rc == 0)
+				usage(stderr);
+			return SP_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "siphon answer: unexpected argument '%s'\n", argv[optind]);
+		return SP_EXIT_USAGE;
+	}
+	p.on_call_end = call_end;
+	p.on_message = on_message;
+	p.local_port = (uint16_t)port;
+	p.hangup_after_ms = (uint32_t)(hangup_after * 1000);
+	rc = sp_phone_start(&p, false);
+	if (rc) {
+		sp_phone_stop(&p);
+		return rc;
+	}
+	char s[SP_SA_STRLEN];
+	sp_sa_print(sp_ua_local(p.ua), s, sizeof(s));
+	printf("listening on %s\n", s);
+	fflush(stdout);
+	if (p.server) {
+		rc = sp_phone_register(&p, (uint32_t)expires);
+		if (rc) {
+			sp_phone_stop(&p);
+			return rc;
+		}
+		printf("registered expires=%u\n", p.reg_expires);
+		fflush(stdout);
+	}
+	sp_msec deadline = duration > 0 ? sp_loop_now(p.loop) + (sp_msec)(duration * 1000) : -1;
+	while (!sp_phone_run(&p, enough, deadline, true)) {
+		if (p.signalled || (deadline >= 0 && sp_loop_now(p.loop) >= deadline))
+			break;
+	}
+	sp_phone_stop(&p);
+	if (want_calls && answered_calls < want_calls)
+		return SP_EXIT_FAIL;
+	return SP_EXIT_OK;
+}

@@ -1,0 +1,165 @@
+/*
+ * `siphon call URI`: places one call (RFC 3261 §13.2) with audio from a
+ * WAV file or a tone, keeps it up for --duration seconds (sending DTMF
+ * if asked), hangs up with BYE (or CANCEL while it rings, on --timeout or
+ * a signal) and prints one summary line: the final status, the duration
+ * and the media session's statistics. docs/cli.md describes it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "phone_common.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: siphon call URI [--server HOST:PORT] --user USER[@DOMAIN] [--password PW]\n"
+		"                   [--play F.wav | --tone HZ] [--record F.wav] [--duration S]\n"
+		"                   [--dtmf DIGITS] [--timeout S] [options]\n"
+		"\n"
+		"Calls URI (sip:user@host[:port], user@host, or a user of our domain), keeps\n"
+		"the call --duration seconds (default 10) and hangs up. Without --server the\n"
+		"call goes straight to the URI's host, which must be an IP address.\n"
+		"\n"
+		"  --duration S        seconds the answered call lasts (default 10)\n"
+		"  --timeout S         give up (CANCEL) when not answered in S seconds (30)\n"
+		"  --dtmf DIGITS       send these digits (RFC 4733) once the call is up\n"
+		"%s%s"
+		"  -h, --help          this text\n"
+		"\n"
+		"Prints: call URI status=CODE duration=Ss reason=\"...\" peer=URI rtp sent=...\n"
+		"Exit status: 0 the call was answered, 1 it was not (busy, rejected, no\n"
+		"answer, ...), 2 usage error.\n",
+		sp_phone_common_help, sp_phone_media_help);
+}
+
+static struct sp_ua_call *the_call;
+
+static bool up_or_ended(struct sp_phone *p)
+{
+	(void)p;
+	enum sp_ua_call_state st = sp_ua_call_state(the_call);
+	return st == SP_UA_CALL_CONFIRMED || st == SP_UA_CALL_ENDED;
+}
+
+static bool ended(struct sp_phone *p)
+{
+	(void)p;
+	return sp_ua_call_state(the_call) == SP_UA_CALL_ENDED;
+}
+
+static void call_end(struct sp_phone *p, struct sp_ua_call *call, const char *summary)
+{
+	printf("call %s %s\n", (const char *)p->arg, summary);
+	fflush(stdout);
+	(void)call;
+}
+
+static int num(const char *what, const char *s, double max, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (*end || !*s || v < 0 || v > max) {
+		fprintf(stderr, "siphon call: invalid %s '%s'\n", what, s);
+		return SP_EXIT_USAGE;
+	}
+	*out = v;
+	return 0;
+}
+
+int sp_cmd_call(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		PH_COMMON_OPTIONS,
+		PH_MEDIA_OPTIONS,
+		{ "duration", required_argument, NULL, 'd' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "dtmf", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sp_phone p = { .verb = "call" };
+	double duration = 10, timeout = 30;
+	const char *dtmf = NULL;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return SP_EXIT_OK;
+		case 'd':
+			if (num("--duration", optarg, 86400, &duration))
+				return SP_EXIT_USAGE;
+			break;
+		case 't':
+			if (num("--timeout", optarg, 3600, &timeout))
+				return SP_EXIT_USAGE;
+			break;
+		case 'D':
+			dtmf = optarg;
+			break;
+		default:
+			rc = sp_phone_opt(&p, c, optarg);
+			if (rc == 1)
+				break;
+			if (rc == 0)
+				usage(stderr);
+			return SP_EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "siphon call: one URI expected\nTry 'siphon call --help'.\n");
+		return SP_EXIT_USAGE;
+	}
+	const char *target = argv[optind];
+	p.arg = (void *)target;
+	p.on_call_end = call_end;
+	if (!p.server && !p.local_ip) {
+		/* Direct call: the route's source towards the target's host. */
+		struct sp_sa sa;
+		const char *h = strchr(target, '@');
+		h = h ? h + 1 : strchr(target, ':') ? strchr(target, ':') + 1 : target;
+		char host[128];
+		snprintf(host, sizeof(host), "%s", h);
+		host[strcspn(host, ";?>")] = 0;
+		if (sp_sa_parse(&sa, sp_str_c(host), 5060) == 0 && !sp_sa_is_loopback(&sa))
+			p.server_sa = sa; /* only for the local address choice */
+	}
+	rc = sp_phone_start(&p, false);
+	if (rc) {
+		sp_phone_stop(&p);
+		return rc;
+	}
+	rc = sp_ua_call(&the_call, p.ua, target);
+	if (rc) {
+		fprintf(stderr, "siphon call: cannot call %s: %s\n", target, strerror(-rc));
+		sp_phone_stop(&p);
+		return rc == -EINVAL ? SP_EXIT_USAGE : SP_EXIT_FAIL;
+	}
+	/* Ringing: until answered, ended, --timeout or a signal. */
+	if (!sp_phone_run(&p, up_or_ended, sp_loop_now(p.loop) + (sp_msec)(timeout * 1000), true))
+		sp_ua_call_hangup(the_call, 0);
+	if (sp_ua_call_state(the_call) == SP_UA_CALL_CONFIRMED) {
+		if (dtmf) {
+			struct sp_media_session *m = sp_phone_media(the_call);
+			int n = m ? sp_media_session_send_dtmf(m, dtmf) : -ENOTCONN;
+			if (n < 0)
+				fprintf(stderr, "siphon call: DTMF not sent: %s\n", strerror(-n));
+		}
+		/* Talking: --duration, unless the peer hangs up or a signal. */
+		sp_phone_run(&p, ended, sp_loop_now(p.loop) + (sp_msec)(duration * 1000), true);
+		sp_ua_call_hangup(the_call, 0);
+	}
+	/* Hanging up: BYE or CANCEL, bounded by the transactions' timers. */
+	p.signalled = false;
+	sp_phone_run(&p, ended, sp_loop_now(p.loop) + 40000, true);
+	bool answered = sp_ua_call_answered_at(the_call) >= 0 && sp_ua_call_status(the_call) / 100 == 2;
+	sp_phone_stop(&p);
+	sp_mem_deref(the_call);
+	return answered ? SP_EXIT_OK : SP_EXIT_FAIL;
+}

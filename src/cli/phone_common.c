@@ -1,0 +1,459 @@
+/*
+ * The softphone verbs' shared part (phone_common.h): flags, loop and
+ * signals, the UA with one media session per call, summaries, shutdown.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "siphon/log.h"
+#include "siphon/mem.h"
+
+#include "cli.h"
+#include "phone_common.h"
+
+#define SHUTDOWN_MS 8000
+
+const char sp_phone_common_help[] =
+	"  --server HOST:PORT  registrar and outbound proxy (IP literal); every request\n"
+	"                      outside a dialog goes there\n"
+	"  --user USER[@DOMAIN] our identity (DOMAIN: default the server's address)\n"
+	"  --password PW       digest password (else $SIPHON_PASSWORD)\n"
+	"  --transport udp|tcp SIP transport (default udp)\n"
+	"  --local-ip IP       address to bind and advertise (default: 127.0.0.1 when\n"
+	"                      the server is loopback, else the route's source address)\n"
+	"  --verbose           log the UA's decisions to standard error\n"
+	"  --trace             print every SIP message sent and received to standard error\n";
+
+const char sp_phone_media_help[] =
+	"  --play FILE.wav     send this file (once, then silence)\n"
+	"  --tone HZ           send a sine of HZ (without --play)\n"
+	"  --record FILE.wav   record what the peer sends (8 kHz mono 16-bit)\n"
+	"  --echo              send back what the peer sends\n"
+	"  --codecs LIST       PCMU,PCMA preference (default PCMU,PCMA)\n"
+	"  --rtp-ports MIN-MAX RTP port range (default 16384-32767)\n";
+
+struct call_media {
+	struct sp_media_session *m;
+	struct sp_timer hangup; /* --hangup-after */
+	struct sp_ua_call *call;
+};
+
+static int bad(struct sp_phone *p, const char *what, const char *arg)
+{
+	fprintf(stderr, "siphon %s: invalid %s '%s'\nTry 'siphon %s --help'.\n", p->verb, what,
+		arg, p->verb);
+	return SP_EXIT_USAGE;
+}
+
+int sp_phone_opt(struct sp_phone *p, int id, const char *arg)
+{
+	char *end;
+	unsigned long v;
+
+	switch (id) {
+	case PH_OPT_SERVER:
+		if (sp_sa_parse(&p->server_sa, sp_str_c(arg), 5060) != 0)
+			return bad(p, "--server (want IP:PORT)", arg);
+		p->server = arg;
+		return 1;
+	case PH_OPT_USER:
+		p->user = arg;
+		return 1;
+	case PH_OPT_PASSWORD:
+		p->password = arg;
+		return 1;
+	case PH_OPT_TRANSPORT:
+		if (!strcasecmp(arg, "udp"))
+			p->tp = SP_TP_UDP;
+		else if (!strcasecmp(arg, "tcp"))
+			p->tp = SP_TP_TCP;
+		else
+			return bad(p, "--transport", arg);
+		return 1;
+	case PH_OPT_LOCAL_IP: {
+		struct sp_sa sa;
+		if (sp_sa_parse(&sa, sp_str_c(arg), 0) != 0 || sp_sa_is_any(&sa))
+			return bad(p, "--local-ip", arg);
+		p->local_ip = arg;
+		return 1;
+	}
+	case PH_OPT_PLAY:
+		p->play = arg;
+		return 1;
+	case PH_OPT_TONE:
+		v = strtoul(arg, &end, 10);
+		if (*end || !*arg || v == 0 || v > 3999)
+			return bad(p, "--tone (1-3999 Hz)", arg);
+		p->tone = (unsigned)v;
+		return 1;
+	case PH_OPT_RECORD:
+		p->record = arg;
+		return 1;
+	case PH_OPT_ECHO:
+		p->echo = true;
+		return 1;
+	case PH_OPT_CODECS:
+		p->codecs = arg;
+		return 1;
+	case PH_OPT_RTP_PORTS: {
+		unsigned a, b;
+		if (sscanf(arg, "%u-%u", &a, &b) != 2 || a < 1024 || b > 65535 || a + 1 >= b)
+			return bad(p, "--rtp-ports (MIN-MAX)", arg);
+		p->rtp_min = (uint16_t)a;
+		p->rtp_max = (uint16_t)b;
+		return 1;
+	}
+	case PH_OPT_VERBOSE:
+		p->verbose = true;
+		return 1;
+	case PH_OPT_TRACE:
+		p->trace = true;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* ---- media hooks ---- */
+
+static const char *record_path(struct sp_phone *p, char *buf, size_t cap)
+{
+	if (!p->record || p->calls_seen <= 1)
+		return p->record;
+	/* The second and later calls record to FILE-N.wav. */
+	const char *dot = strrchr(p->record, '.');
+	size_t stem = dot ? (size_t)(dot - p->record) : strlen(p->record);
+	snprintf(buf, cap, "%.*s-%u%s", (int)stem, p->record, p->calls_seen, dot ? dot : "");
+	return buf;
+}
+
+static struct sp_media_session *media_of(struct sp_phone *p, struct sp_ua_call *call, int *err)
+{
+	struct call_media *cm = sp_ua_call_data(call);
+	char rec[1024];
+
+	if (cm)
+		return cm->m;
+	cm = calloc(1, sizeof(*cm));
+	if (!cm) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	sp_timer_init(&cm->hangup);
+	cm->call = call;
+	struct sp_media_config mc = {
+		.loop = p->loop,
+		.local_ip = p->ip,
+		.port_min = p->rtp_min,
+		.port_max = p->rtp_max,
+		.play_path = p->play,
+		.tone_hz = p->tone,
+		.record_path = record_path(p, rec, sizeof(rec)),
+		.echo = p->echo,
+		.dscp = -1,
+		.codecs = p->codecs,
+	};
+	*err = sp_media_session_create(&cm->m, &mc);
+	if (*err) {
+		fprintf(stderr, "siphon %s: media: %s\n", p->verb, strerror(-*err));
+		free(cm);
+		return NULL;
+	}
+	sp_ua_call_set_data(call, cm);
+	return cm->m;
+}
+
+static int h_offer(void *arg, struct sp_ua_call *call, struct sp_wbuf *sdp)
+{
+	int rc;
+	struct sp_media_session *m = media_of(arg, call, &rc);
+	return m ? sp_media_session_offer(m, sdp) : rc;
+}
+
+static int h_answer(void *arg, struct sp_ua_call *call, struct sp_str offer, struct sp_wbuf *sdp)
+{
+	int rc;
+	struct sp_media_session *m = media_of(arg, call, &rc);
+	return m ? sp_media_session_answer(m, offer, sdp) : rc;
+}
+
+static int h_set_answer(void *arg, struct sp_ua_call *call, struct sp_str answer)
+{
+	struct call_media *cm = sp_ua_call_data(call);
+	(void)arg;
+	return cm ? sp_media_session_set_answer(cm->m, answer) : -EPROTO;
+}
+
+struct sp_media_session *sp_phone_media(struct sp_ua_call *call)
+{
+	struct call_media *cm = sp_ua_call_data(call);
+	return cm ? cm->m : NULL;
+}
+
+/* ---- UA events ---- */
+
+static void ev_registered(struct sp_ua *ua, unsigned status, uint32_t expires, void *arg)
+{
+	struct sp_phone *p = arg;
+	(void)ua;
+	p->reg_status = (int)status;
+	p->reg_expires = expires;
+	p->reg_events++;
+	if (p->verbose)
+		fprintf(stderr, "siphon %s: REGISTER %u expires=%u\n", p->verb, status, expires);
+}
+
+static void ev_incoming(struct sp_ua *ua, struct sp_ua_call *call, const struct sp_msg *invite,
+			void *arg)
+{
+	struct sp_phone *p = arg;
+	(void)ua, (void)invite;
+	p->calls_seen++;
+	if (p->verbose)
+		fprintf(stderr, "siphon %s: incoming call from %s\n", p->verb, sp_ua_call_peer(call));
+}
+
+static void hangup_now(void *arg)
+{
+	struct call_media *cm = arg;
+	sp_ua_call_hangup(cm->call, 0);
+}
+
+static void ev_call_state(struct sp_ua *ua, struct sp_ua_call *call, enum sp_ua_call_state st,
+			  void *arg)
+{
+	struct sp_phone *p = arg;
+	struct call_media *cm = sp_ua_call_data(call);
+	char line[768], media[384] = "rtp -";
+	(void)ua;
+
+	if (p->verbose)
+		fprintf(stderr, "siphon %s: call %s state %d status %u\n", p->verb,
+			sp_ua_call_id(call), (int)st, sp_ua_call_status(call));
+	if (st == SP_UA_CALL_CONFIRMED && cm && p->hangup_after_ms)
+		sp_timer_start(p->loop, &cm->hangup, p->hangup_after_ms, hangup_now, cm);
+	if (st != SP_UA_CALL_ENDED)
+		return;
+	if (cm) {
+		sp_timer_stop(&cm->hangup);
+		sp_media_session_stop(cm->m);
+		sp_media_session_summary(cm->m, media, sizeof(media));
+	}
+	sp_msec a = sp_ua_call_answered_at(call), e = sp_ua_call_ended_at(call);
+	double dur = a >= 0 && e >= a ? (double)(e - a) / 1000.0 : 0.0;
+	snprintf(line, sizeof(line), "status=%u duration=%.1fs reason=\"%s\" peer=%s %s",
+		 sp_ua_call_status(call), dur, sp_ua_call_reason(call), sp_ua_call_peer(call),
+		 media);
+	if (p->on_call_end)
+		p->on_call_end(p, call, line);
+	if (cm) {
+		sp_media_session_destroy(cm->m);
+		free(cm);
+		sp_ua_call_set_data(call, NULL);
+	}
+}
+
+static void ev_message(struct sp_ua *ua, const struct sp_msg *msg, void *arg)
+{
+	struct sp_phone *p = arg;
+	(void)ua;
+	if (p->on_message)
+		p->on_message(p, msg);
+}
+
+static void trace(void *arg, bool out, const struct sp_sa *peer, const char *buf, size_t len)
+{
+	char s[SP_SA_STRLEN];
+	(void)arg;
+	sp_sa_print(peer, s, sizeof(s));
+	fprintf(stderr, "--- %s %s (%zu bytes)\n%.*s\n", out ? "sent to" : "received from", s, len,
+		(int)len, buf);
+}
+
+static void log_stderr(enum sp_log_level level, const char *line, void *arg)
+{
+	(void)level, (void)arg;
+	fprintf(stderr, "%s\n", line);
+}
+
+/* The source address the kernel would use towards dst (connect() on a
+ * UDP socket sends nothing). */
+static int route_source(const struct sp_sa *dst, char *buf, size_t cap)
+{
+	struct sp_sa me;
+	int fd = socket(sp_sa_family(dst), SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -errno;
+	me.len = sizeof(me.u);
+	int rc = connect(fd, &dst->u.sa, dst->len) == 0 &&
+				 getsockname(fd, &me.u.sa, &me.len) == 0
+			 ? 0
+			 : -errno;
+	close(fd);
+	if (rc == 0)
+		sp_sa_print_ip(&me, buf, cap);
+	return rc;
+}
+
+int sp_phone_start(struct sp_phone *p, bool need_server)
+{
+	sigset_t set;
+	int rc;
+
+	p->reg_status = -1;
+	p->sigfd = -1;
+	if (need_server && !p->server) {
+		fprintf(stderr, "siphon %s: --server is required\n", p->verb);
+		return SP_EXIT_USAGE;
+	}
+	if (!p->user) {
+		fprintf(stderr, "siphon %s: --user is required\n", p->verb);
+		return SP_EXIT_USAGE;
+	}
+	if (!p->password)
+		p->password = getenv("SIPHON_PASSWORD");
+	const char *at = strchr(p->user, '@');
+	snprintf(p->user_part, sizeof(p->user_part), "%.*s",
+		 (int)(at ? (size_t)(at - p->user) : strlen(p->user)), p->user);
+	if (at)
+		snprintf(p->domain, sizeof(p->domain), "%s", at + 1);
+	if (p->local_ip) {
+		snprintf(p->ip, sizeof(p->ip), "%s", p->local_ip);
+	} else if (p->server && !sp_sa_is_loopback(&p->server_sa)) {
+		if (route_source(&p->server_sa, p->ip, sizeof(p->ip)) != 0) {
+			fprintf(stderr, "siphon %s: no route to the server; use --local-ip\n",
+				p->verb);
+			return SP_EXIT_FAIL;
+		}
+	} else {
+		snprintf(p->ip, sizeof(p->ip), "127.0.0.1");
+	}
+	sp_log_set_sink(log_stderr, NULL);
+	sp_log_set_level(p->verbose ? SP_LOG_DEBUG : SP_LOG_WARN);
+
+	/* SIGINT/SIGTERM arrive on a signalfd the loop watches. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	p->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	rc = sp_loop_create(&p->loop, NULL);
+	if (rc || p->sigfd < 0) {
+		fprintf(stderr, "siphon %s: event loop: %s\n", p->verb, strerror(rc ? -rc : errno));
+		return SP_EXIT_USAGE;
+	}
+
+	struct sp_ua_config cfg = {
+		.loop = p->loop,
+		.tp = p->tp ? p->tp : SP_TP_UDP,
+		.user = p->user_part,
+		.domain = p->domain[0] ? p->domain : NULL,
+		.password = p->password,
+		.user_agent = "siphon",
+		.auto_answer = p->auto_answer,
+		.answer_delay_ms = p->answer_delay_ms,
+		.media = { h_offer, h_answer, h_set_answer, p },
+		.ev = { ev_registered, ev_incoming, ev_call_state, ev_message, p },
+	};
+	if (p->server)
+		cfg.server = p->server_sa;
+	if (p->trace)
+		cfg.trace = trace;
+	if (sp_sa_parse(&cfg.local, sp_str_c(p->ip), p->local_port) != 0) {
+		fprintf(stderr, "siphon %s: bad local address %s\n", p->verb, p->ip);
+		return SP_EXIT_USAGE;
+	}
+	rc = sp_ua_create(&p->ua, &cfg);
+	if (rc) {
+		fprintf(stderr, "siphon %s: cannot start the UA on %s: %s\n", p->verb, p->ip,
+			strerror(-rc));
+		return SP_EXIT_FAIL;
+	}
+	if (p->verbose) {
+		char s[SP_SA_STRLEN];
+		sp_sa_print(sp_ua_local(p->ua), s, sizeof(s));
+		fprintf(stderr, "siphon %s: SIP on %s\n", p->verb, s);
+	}
+	return 0;
+}
+
+static void read_signals(struct sp_phone *p)
+{
+	struct signalfd_siginfo si;
+	while (read(p->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		p->signalled = true;
+}
+
+bool sp_phone_run(struct sp_phone *p, bool (*done)(struct sp_phone *p), sp_msec deadline_ms,
+		  bool stop_on_signal)
+{
+	for (;;) {
+		if (done && done(p))
+			return true;
+		read_signals(p);
+		if (stop_on_signal && p->signalled)
+			return false;
+		sp_msec now = sp_loop_now(p->loop);
+		if (deadline_ms >= 0 && now >= deadline_ms)
+			return false;
+		/* Wake at least every 50 ms to see signals and deadlines. */
+		sp_loop_run_once(p->loop, 50);
+	}
+}
+
+static bool reg_answered(struct sp_phone *p)
+{
+	return p->reg_events > 0;
+}
+
+int sp_phone_register(struct sp_phone *p, uint32_t expires)
+{
+	int rc = sp_ua_register(p->ua, expires);
+	if (rc) {
+		fprintf(stderr, "siphon %s: REGISTER not sent: %s\n", p->verb, strerror(-rc));
+		return SP_EXIT_FAIL;
+	}
+	/* Timer F bounds the wait (64*T1 per attempt). */
+	sp_phone_run(p, reg_answered, -1, true);
+	if (p->reg_status == 200 && p->reg_expires > 0)
+		return 0;
+	if (p->reg_status < 0)
+		fprintf(stderr, "siphon %s: interrupted while registering\n", p->verb);
+	else
+		fprintf(stderr, "siphon %s: registration failed: %d %s\n", p->verb, p->reg_status,
+			sp_reason_phrase((unsigned)p->reg_status));
+	return SP_EXIT_FAIL;
+}
+
+static bool quiet(struct sp_phone *p)
+{
+	return sp_ua_active_calls(p->ua) == 0 && sp_ua_pending(p->ua) == 0;
+}
+
+void sp_phone_stop(struct sp_phone *p)
+{
+	if (p->ua) {
+		/* End every call and remove the binding; wait (bounded). */
+		sp_ua_hangup_all(p->ua, false);
+		if (sp_ua_registered(p->ua))
+			sp_ua_unregister(p->ua);
+		sp_phone_run(p, quiet, sp_loop_now(p->loop) + SHUTDOWN_MS, false);
+		sp_ua_hangup_all(p->ua, true); /* what did not end in time */
+		sp_ua_destroy(p->ua);
+		p->ua = NULL;
+	}
+	if (p->loop) {
+		sp_loop_run_once(p->loop, 0);
+		sp_loop_destroy(p->loop);
+		p->loop = NULL;
+	}
+	if (p->sigfd >= 0)
+		close(p->sigfd);
+	p->sigfd = -1;
+}

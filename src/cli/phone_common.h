@@ -1,0 +1,118 @@
+/*
+ * What the softphone verbs share (cmd_register.c, cmd_call.c,
+ * cmd_answer.c, cmd_options.c, cmd_message.c): the common flags, one
+ * event loop with SIGINT/SIGTERM on a signalfd, the UA (ua.h) with its
+ * media hooks driving one sp_media_session per call, and an orderly
+ * shutdown (calls ended with CANCEL/BYE, binding removed, bounded).
+ */
+#ifndef SIPHON_CLI_PHONE_COMMON_H
+#define SIPHON_CLI_PHONE_COMMON_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "siphon/loop.h"
+#include "siphon/media_session.h"
+#include "siphon/ua.h"
+
+/* getopt_long ids of the common flags (beyond any short option). */
+enum {
+	PH_OPT_SERVER = 0x1000,
+	PH_OPT_USER,
+	PH_OPT_PASSWORD,
+	PH_OPT_TRANSPORT,
+	PH_OPT_LOCAL_IP,
+	PH_OPT_PLAY,
+	PH_OPT_TONE,
+	PH_OPT_RECORD,
+	PH_OPT_ECHO,
+	PH_OPT_CODECS,
+	PH_OPT_RTP_PORTS,
+	PH_OPT_VERBOSE,
+	PH_OPT_TRACE,
+};
+
+#define PH_COMMON_OPTIONS                                                          \
+	{ "server", required_argument, NULL, PH_OPT_SERVER },                      \
+		{ "user", required_argument, NULL, PH_OPT_USER },                  \
+		{ "password", required_argument, NULL, PH_OPT_PASSWORD },          \
+		{ "transport", required_argument, NULL, PH_OPT_TRANSPORT },        \
+		{ "local-ip", required_argument, NULL, PH_OPT_LOCAL_IP },          \
+		{ "verbose", no_argument, NULL, PH_OPT_VERBOSE },                \
+		{ "trace", no_argument, NULL, PH_OPT_TRACE }
+
+#define PH_MEDIA_OPTIONS                                                           \
+	{ "play", required_argument, NULL, PH_OPT_PLAY },                          \
+		{ "tone", required_argument, NULL, PH_OPT_TONE },                  \
+		{ "record", required_argument, NULL, PH_OPT_RECORD },              \
+		{ "echo", no_argument, NULL, PH_OPT_ECHO },                        \
+		{ "codecs", required_argument, NULL, PH_OPT_CODECS },              \
+		{ "rtp-ports", required_argument, NULL, PH_OPT_RTP_PORTS }
+
+/* The help text of the common and media flags. */
+extern const char sp_phone_common_help[];
+extern const char sp_phone_media_help[];
+
+struct sp_phone;
+
+/* A call ended: its summary line is ready (no newline). */
+typedef void (*sp_phone_call_cb)(struct sp_phone *p, struct sp_ua_call *call, const char *summary);
+
+struct sp_phone {
+	const char *verb; /* "call", for messages */
+	/* flags */
+	const char *server, *user, *password, *local_ip;
+	enum sp_transport tp;
+	const char *play, *record, *codecs;
+	unsigned tone;
+	bool echo, verbose, trace;
+	uint16_t rtp_min, rtp_max;
+	/* what the verb sets before sp_phone_start */
+	bool auto_answer;
+	uint32_t answer_delay_ms;
+	uint32_t hangup_after_ms; /* BYE this long after a call is up; 0: never */
+	uint16_t local_port;	  /* SIP port; 0: ephemeral */
+	sp_phone_call_cb on_call_end;
+	void (*on_message)(struct sp_phone *p, const struct sp_msg *msg);
+	void *arg;
+	/* state */
+	struct sp_loop *loop;
+	struct sp_ua *ua;
+	int sigfd;
+	bool signalled;
+	unsigned calls_seen;
+	char ip[64], domain[128], user_part[96];
+	struct sp_sa server_sa;
+	int reg_status; /* -1 pending, else the last REGISTER's status */
+	uint32_t reg_expires;
+	unsigned reg_events;
+};
+
+/* Applies one common or media flag. Returns 1 when it was one, 0 when not,
+ * or SP_EXIT_USAGE after printing why the value is bad. */
+int sp_phone_opt(struct sp_phone *p, int id, const char *arg);
+
+/* Checks the flags (server/user, password from $SIPHON_PASSWORD), makes
+ * the loop, the signalfd and the UA. need_server: the verb cannot work
+ * without --server. Returns 0 or an exit code after printing the error. */
+int sp_phone_start(struct sp_phone *p, bool need_server);
+
+/* Runs the loop until done(p) is true, a signal came (when stop_on_signal),
+ * or deadline_ms (loop time; < 0: none) passed. Returns true when done()
+ * became true. */
+bool sp_phone_run(struct sp_phone *p, bool (*done)(struct sp_phone *p), sp_msec deadline_ms,
+		  bool stop_on_signal);
+
+/* Registers (expires seconds) and waits for the first answer. Returns 0
+ * when registered, else prints the failure and returns SP_EXIT_FAIL. */
+int sp_phone_register(struct sp_phone *p, uint32_t expires);
+
+/* Ends every call, unregisters when registered, runs until both are done
+ * (at most a few seconds) and frees everything. */
+void sp_phone_stop(struct sp_phone *p);
+
+/* The media session of a call, or NULL. */
+struct sp_media_session *sp_phone_media(struct sp_ua_call *call);
+
+#endif

@@ -1,0 +1,211 @@
+/*
+ * Internals of the UA core (ua.h), shared by its files:
+ *   ua.c          creation, sockets, the receive path, sending, helpers
+ *   ua_auth.c     digest client (RFC 3261 §22.2-§22.3, RFC 7616, RFC 8760)
+ *   ua_ood.c      a request outside a dialog with digest retries (NICT)
+ *   ua_register.c the registration client (§10.2)
+ *   ua_uac.c      outgoing calls (§13.2, §9.1)
+ *   ua_uas.c      incoming calls (§13.3) and requests received (§8.2)
+ *   ua_call.c     what both sides share: state, BYE (§15), the end
+ */
+#ifndef SIPHON_UA_INT_H
+#define SIPHON_UA_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "siphon/dialog.h"
+#include "siphon/digest.h"
+#include "siphon/net.h"
+#include "siphon/ua.h"
+
+#define UA_STR_MAX 256
+#define UA_NAME_MAX 96 /* user, domain, password ... */
+#define UA_BUF_MAX 65536
+#define UA_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE"
+
+/* ---- digest client (ua_auth.c) ---- */
+
+struct sp__ua_auth {
+	bool have;	/* a challenge to answer */
+	bool proxy;	/* Proxy-Authorization (407) vs Authorization (401) */
+	bool qop_auth;	/* qop=auth offered: send qop, cnonce, nc */
+	enum sp_digest_alg alg;
+	bool alg_given; /* the challenge named its algorithm */
+	uint32_t nc;	/* nonce-count of the last request under this nonce */
+	unsigned tries; /* challenges answered for the current request */
+	char realm[128], nonce[192], opaque[192], cnonce[65];
+};
+
+/* Takes the challenge of resp (401 WWW-Authenticate, 407
+ * Proxy-Authenticate): the topmost Digest one with an algorithm we
+ * implement (RFC 8760 §2.4). Returns 0 when the request should be retried
+ * with credentials; -EACCES when the challenge repeats the nonce we just
+ * answered without stale=true (wrong credentials, RFC 3261 §22.2) or too
+ * many tries; -ENOTSUP when no challenge is usable. */
+int sp__ua_auth_take(struct sp__ua_auth *a, const struct sp_msg *resp);
+
+/* Appends the credentials header line (with CRLF) for method and uri,
+ * incrementing nc (RFC 7616 §3.4). Nothing when no challenge is held.
+ * cnonce_fixed (tests) or NULL: a random cnonce per request. Returns 0
+ * or -EINVAL. */
+int sp__ua_auth_write(struct sp__ua_auth *a, struct sp_wbuf *b, struct sp_str method,
+		      struct sp_str uri, struct sp_str user, struct sp_str password,
+		      const char *cnonce_fixed);
+
+/* ---- the UA ---- */
+
+struct sp__ua_ood;
+
+struct sp__ua_reg {
+	bool active;	  /* registering (refresh armed), or unregistering */
+	bool unregistering;
+	bool registered;
+	bool req_unreg;	  /* the REGISTER in flight has Expires 0 */
+	uint32_t want;	  /* expires requested */
+	uint32_t granted;
+	struct sp__ua_ood *req; /* the REGISTER in flight, or NULL */
+	char call_id[64]; /* §10.2.4: one Call-ID for all refreshes */
+	char from_tag[24];
+	uint32_t cseq;
+	struct sp__ua_auth auth;
+	struct sp_timer refresh;
+};
+
+struct sp_ua {
+	struct sp_ua_config cfg;
+	char user[UA_NAME_MAX], domain[UA_NAME_MAX], auth_user[UA_NAME_MAX];
+	char password[UA_NAME_MAX], display[UA_NAME_MAX], user_agent[64];
+	struct sp_loop *loop;
+	struct sp_net *net;
+	struct sp_tsx_layer *tsx;
+	struct sp_dialog_table *dialogs;
+	struct sp_sa local; /* bound address of the configured transport */
+	char host[SP_SA_STRLEN]; /* "ip:port" for Via and Contact */
+	char contact[UA_STR_MAX]; /* "<sip:user@ip:port;transport=tcp>" */
+	char aor[UA_STR_MAX];	  /* "sip:user@domain" */
+	bool has_server;
+	struct sp_tsx_dest server;
+	char route[128];	  /* "Route: <sip:ip:port;lr>\r\n" or "" */
+	uint32_t t1, t2;
+	struct sp__ua_reg reg;
+	struct sp_ua_call *calls; /* list, each referenced */
+	unsigned nood;		  /* out-of-dialog requests in flight */
+	struct sp__ua_ood *oods;  /* ... listed */
+	char out[UA_BUF_MAX];	  /* message being built */
+};
+
+struct sp_ua_call {
+	struct sp_ua *ua; /* NULL once the UA is gone */
+	struct sp_ua_call *next;
+	bool outgoing;
+	enum sp_ua_call_state state;
+	unsigned status;
+	const char *reason;
+	sp_msec answered_at, ended_at;
+	void *data;
+	char call_id[UA_STR_MAX], local_tag[24];
+	char peer[UA_STR_MAX];
+	struct sp_dialog *dlg; /* referenced; NULL before one exists */
+	bool ending;	       /* hangup asked: CANCEL or BYE under way */
+	struct sp_tsx *bye;    /* our BYE's transaction (referenced) */
+	/* UAC */
+	char target[UA_STR_MAX];
+	uint32_t cseq;
+	char *invite;	       /* the INVITE last sent (copy), for CANCEL */
+	size_t invite_len;
+	struct sp_tsx_dest dest;
+	struct sp_tsx *ict;    /* referenced */
+	struct sp__ua_auth auth;
+	char auth_line[1024];  /* credentials of the INVITE, repeated in the ACK */
+	char *offer;	       /* our SDP offer (resent after a challenge) */
+	size_t offer_len;
+	bool provisional, cancel_pending, cancelled;
+	/* UAS */
+	struct sp_tsx *ist;    /* referenced */
+	struct sp_tsx_dest resp_dest; /* where our responses go */
+	struct sp_sa src;	       /* where the INVITE came from */
+	bool late_offer;       /* the INVITE had no SDP: our offer is in the 2xx */
+	bool bye_after_ack;    /* hangup asked before the ACK (§15) */
+	char *ok;	       /* the 2xx, retransmitted until the ACK (§13.3.1.4) */
+	size_t ok_len;
+	uint32_t retx_ms;
+	struct sp_timer t_answer, t_retx, t_noack;
+};
+
+/* ua.c */
+/* Sends buf through our sockets to d (the tsx layer's io, also used for
+ * ACKs and 2xx retransmissions). */
+int sp__ua_send(struct sp_ua *ua, const struct sp_tsx_dest *d, const void *buf, size_t len);
+/* Where a request to uri goes: the server when out_of_dialog and one is
+ * set, else the URI's host (an IP literal), port and transport. */
+int sp__ua_uri_dest(struct sp_ua *ua, const struct sp_uri *uri, bool out_of_dialog,
+		    struct sp_tsx_dest *d);
+/* Writes a Via value with a new branch into buf[cap]. */
+int sp__ua_via(struct sp_ua *ua, char *buf, size_t cap);
+/* Random hex token of n digits (< cap) into buf. */
+void sp__ua_token(char *buf, size_t n);
+/* Normalises a target ("sip:..", "user@host", "user") into out[cap]. */
+int sp__ua_target(struct sp_ua *ua, const char *target, char *out, size_t cap);
+/* Answers st/req with status and extra headers (CRLF-terminated) and an
+ * optional body; to_tag may be NULL. */
+int sp__ua_respond(struct sp_ua *ua, struct sp_tsx *st, const struct sp_msg *req,
+		   const struct sp_tsx_dest *src, unsigned status, const char *to_tag,
+		   const char *headers, struct sp_str ctype, struct sp_str body);
+/* The same response written into b (ua->out must not be b's memory if
+ * sp__ua_respond follows). src may be NULL. */
+int sp__ua_build_response(struct sp_ua *ua, struct sp_wbuf *b, const struct sp_msg *req,
+			  const struct sp_sa *src, unsigned status, const char *to_tag,
+			  const char *headers, struct sp_str ctype, struct sp_str body);
+
+/* ua_ood.c: one request outside a dialog, through its auth retries. */
+typedef void (*sp__ua_ood_cb)(struct sp__ua_ood *o, unsigned status, const struct sp_msg *resp,
+			      void *arg);
+struct sp__ua_ood_params {
+	const char *method, *ruri, *to; /* to: the To value */
+	const char *call_id, *from_tag; /* NULL: new ones */
+	uint32_t cseq;			/* 0: initial */
+	const char *headers;		/* extra lines (CRLF each) or NULL */
+	struct sp_str ctype, body;
+	struct sp__ua_auth *auth;	/* credentials state or NULL (own one) */
+	sp__ua_ood_cb cb;
+	void *arg;
+};
+int sp__ua_ood_start(struct sp__ua_ood **out, struct sp_ua *ua,
+		     const struct sp__ua_ood_params *p);
+/* The CSeq of the last request sent. */
+uint32_t sp__ua_ood_cseq(const struct sp__ua_ood *o);
+/* sp_ua_destroy: drops the transactions' references (before_layer, while
+ * the layer lives), then (after it) frees every request without callback. */
+void sp__ua_ood_release_all(struct sp_ua *ua, bool before_layer);
+
+/* ua_register.c */
+void sp__ua_reg_stop(struct sp_ua *ua);
+
+/* ua_call.c */
+int sp__ua_call_new(struct sp_ua_call **out, struct sp_ua *ua, bool outgoing);
+void sp__ua_call_set_state(struct sp_ua_call *c, enum sp_ua_call_state st);
+/* Ends the call (idempotent): timers stopped, dialog removed, ENDED
+ * reported, the UA's reference dropped. */
+void sp__ua_call_end(struct sp_ua_call *c, unsigned status, const char *reason);
+/* Sends BYE in the call's dialog (§15.1.1); the call ends on its final
+ * response or timeout. */
+int sp__ua_call_bye(struct sp_ua_call *c);
+/* The call of dialog d, or NULL. */
+struct sp_ua_call *sp__ua_call_by_dialog(struct sp_ua *ua, const struct sp_dialog *d);
+/* Sends the ACK for a 2xx to the INVITE with CSeq cseq in d (§13.2.2.4). */
+int sp__ua_send_ack(struct sp_ua_call *c, struct sp_dialog *d, uint32_t cseq);
+
+/* ua_uac.c */
+/* A 2xx to an INVITE that matched no transaction any more (a
+ * retransmission after Timer M): re-ACK it (§13.2.2.4). */
+void sp__ua_uac_stray_2xx(struct sp_ua *ua, const struct sp_msg *resp);
+int sp__ua_uac_hangup(struct sp_ua_call *c);
+
+/* ua_uas.c */
+void sp__ua_on_request(struct sp_tsx_layer *l, struct sp_tsx *st, const struct sp_msg *req,
+		       const struct sp_tsx_dest *src, void *arg);
+void sp__ua_on_ack(struct sp_ua *ua, const struct sp_msg *ack);
+int sp__ua_uas_hangup(struct sp_ua_call *c, unsigned status);
+
+#endif

@@ -1,0 +1,427 @@
+/*
+ * Requests the UA receives (RFC 3261 §8.2) and incoming calls (§13.3):
+ *  - within a dialog (To tag): the dialog is matched (§12.2.2, else 481)
+ *    and its CSeq checked (500 when out of order); BYE ends the call
+ *    (§15.1.2), OPTIONS is answered, a re-INVITE refused with 488 (not in
+ *    this delivery), other methods 405/501;
+ *  - outside: INVITE starts a call (180, then 200 with our SDP answer after
+ *    the configured delay; 486 when busy, 488 when the offer is not
+ *    acceptable), CANCEL stops it (§9.2: 200, then 487), OPTIONS gets 200
+ *    with Allow and Accept (§11.2), MESSAGE 200 (RFC 3428), BYE 481,
+ *    unknown methods 501 and known ones we do not serve 405 (§8.2.1);
+ *    a Require we do not support gives 420 (§8.2.2.3);
+ *  - the 2xx to an INVITE is retransmitted (T1 doubling to T2) until its
+ *    ACK (§13.3.1.4); without one in 64*T1 the call is ended with BYE.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "siphon/log.h"
+#include "siphon/mem.h"
+
+#include "ua_int.h"
+
+#define SDP_MAX 8192
+
+static void allow_headers(struct sp_ua *ua, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "Contact: %s\r\nAllow: %s\r\nAccept: application/sdp\r\n", ua->contact,
+		 UA_ALLOW);
+}
+
+/* RFC 3261 §12.1.1: a UAS copies the Record-Route values of a
+ * dialog-creating request into its 1xx/2xx, in order, then our Contact. */
+static int dialog_headers(struct sp_ua *ua, const struct sp_msg *req, bool allow, char *buf,
+			  size_t cap)
+{
+	struct sp_wbuf b;
+	sp_wbuf_init(&b, buf, cap - 1);
+	for (const struct sp_hdr *h = sp_msg_hdr(req, SP_HDR_RECORD_ROUTE); h;
+	     h = sp_msg_hdr_next(req, h))
+		sp_wbuf_printf(&b, "Record-Route: %.*s\r\n", SP_STR_FMT(h->value));
+	if (allow)
+		sp_wbuf_printf(&b, "Contact: %s\r\nAllow: %s\r\nAccept: application/sdp\r\n",
+			       ua->contact, UA_ALLOW);
+	else
+		sp_wbuf_printf(&b, "Contact: %s\r\n", ua->contact);
+	buf[b.len] = 0;
+	return b.overflow ? -ENOSPC : 0;
+}
+
+/* §8.2.1: 405 with Allow for a method we know but do not serve, 501 for
+ * one we do not know. */
+static void refuse_method(struct sp_ua *ua, struct sp_tsx *st, const struct sp_msg *req,
+			  const struct sp_tsx_dest *src)
+{
+	char h[128];
+	snprintf(h, sizeof(h), "Allow: %s\r\n", UA_ALLOW);
+	if (req->method_id == SP_METHOD_OTHER)
+		sp__ua_respond(ua, st, req, src, 501, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
+	else
+		sp__ua_respond(ua, st, req, src, 405, NULL, h, SP_STR_NULL, SP_STR_NULL);
+}
+
+static void options(struct sp_ua *ua, struct sp_tsx *st, const struct sp_msg *req,
+		    const struct sp_tsx_dest *src)
+{
+	char h[512];
+	allow_headers(ua, h, sizeof(h));
+	sp__ua_respond(ua, st, req, src, 200, NULL, h, SP_STR_NULL, SP_STR_NULL);
+}
+
+/* The INVITE of an incoming call, parsed from the transaction's copy. */
+static int call_invite(struct sp_ua_call *c, struct sp_msg *req)
+{
+	size_t len;
+	const char *buf = sp_tsx_request_bytes(c->ist, &len);
+	int rc = sp_msg_parse(req, buf, len);
+	if (rc)
+		sp_msg_free(req);
+	return rc;
+}
+
+/* Sends a final non-2xx to the call's INVITE and ends the call. */
+static void reject(struct sp_ua_call *c, unsigned status, const char *reason)
+{
+	struct sp_msg req;
+	if (c->ist && call_invite(c, &req) == 0) {
+		sp__ua_respond(c->ua, c->ist, &req, &c->resp_dest, status, c->local_tag, NULL,
+			       SP_STR_NULL, SP_STR_NULL);
+		sp_msg_free(&req);
+	}
+	sp__ua_call_end(c, status, reason);
+}
+
+static void on_retx(void *arg)
+{
+	struct sp_ua_call *c = arg;
+	struct sp_ua *ua = c->ua;
+
+	if (!ua || c->state != SP_UA_CALL_ANSWERED)
+		return;
+	sp__ua_send(ua, &c->resp_dest, c->ok, c->ok_len);
+	c->retx_ms = c->retx_ms * 2 < ua->t2 ? c->retx_ms * 2 : ua->t2;
+	sp_timer_start(ua->loop, &c->t_retx, c->retx_ms, on_retx, c);
+}
+
+/* §13.3.1.4: no ACK in 64*T1: the dialog is confirmed, and ended with BYE. */
+static void on_noack(void *arg)
+{
+	struct sp_ua_call *c = arg;
+	if (!c->ua || c->state != SP_UA_CALL_ANSWERED)
+		return;
+	sp_timer_stop(&c->t_retx);
+	c->reason = "no ACK";
+	sp__ua_call_set_state(c, SP_UA_CALL_CONFIRMED);
+	if (c->state == SP_UA_CALL_CONFIRMED && sp__ua_call_bye(c) == 0)
+		c->reason = "no ACK";
+}
+
+static int answer(struct sp_ua_call *c)
+{
+	struct sp_ua *ua = c->ua;
+	struct sp_msg req, ok;
+	struct sp_wbuf sdp, b;
+	char hdrs[4096], *sdp_mem;
+	int rc;
+
+	if (call_invite(c, &req) != 0) {
+		sp__ua_call_end(c, 500, "failed");
+		return -EBADMSG;
+	}
+	sdp_mem = sp_malloc(SDP_MAX);
+	if (!sdp_mem) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	sp_wbuf_init(&sdp, sdp_mem, SDP_MAX);
+	if (!c->late_offer) {
+		/* §13.3.1.4: the answer to the INVITE's offer; 488 when the
+		 * offer cannot be accepted. */
+		rc = ua->cfg.media.answer ? ua->cfg.media.answer(ua->cfg.media.arg, c, req.body, &sdp)
+					  : -ENOTSUP;
+		if (rc == 0 && sdp.overflow)
+			rc = -ENOSPC;
+		if (rc) {
+			SP_LOG(SP_LOG_INFO, "ua: offer not acceptable (%s): 488", strerror(-rc));
+			sp_msg_free(&req);
+			sp_free(sdp_mem);
+			reject(c, 488, "488 offer not acceptable");
+			return rc;
+		}
+	} else {
+		/* §13.2.1: no offer in the INVITE: ours goes in the 2xx. */
+		rc = ua->cfg.media.offer ? ua->cfg.media.offer(ua->cfg.media.arg, c, &sdp) : -ENOTSUP;
+		if (rc == 0 && sdp.overflow)
+			rc = -ENOSPC;
+		if (rc) {
+			sp_msg_free(&req);
+			sp_free(sdp_mem);
+			reject(c, rc == -ENOTSUP ? 488 : 500, "no offer");
+			return rc;
+		}
+	}
+	rc = dialog_headers(ua, &req, true, hdrs, sizeof(hdrs));
+	if (rc)
+		goto out;
+	sp_wbuf_init(&b, ua->out, sizeof(ua->out));
+	rc = sp__ua_build_response(ua, &b, &req, &c->src, 200, c->local_tag, hdrs,
+				   SP_STR("application/sdp"), (struct sp_str){ sdp.p, sdp.len });
+	if (rc)
+		goto out;
+	c->ok = sp_malloc(b.len);
+	if (!c->ok) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	memcpy(c->ok, b.p, b.len);
+	c->ok_len = b.len;
+	rc = sp_msg_parse(&ok, c->ok, c->ok_len);
+	if (rc == 0) {
+		struct sp_dialog *d;
+		rc = sp_dialog_create_uas(&d, &req, &ok, false);
+		if (rc == 0) {
+			rc = sp_dialog_table_add(ua->dialogs, d);
+			if (rc == 0)
+				c->dlg = d;
+			else
+				sp_mem_deref(d);
+		}
+	}
+	sp_msg_free(&ok);
+	if (rc)
+		goto out;
+	rc = sp_tsx_respond(c->ist, c->ok, c->ok_len);
+	if (rc)
+		SP_LOG(SP_LOG_WARN, "ua: 200 not sent: %s", strerror(-rc)); /* retransmitted below */
+	c->status = 200;
+	sp_timer_start(ua->loop, &c->t_noack, 64u * ua->t1, on_noack, c);
+	if (c->resp_dest.tp == SP_TP_UDP) {
+		c->retx_ms = ua->t1;
+		sp_timer_start(ua->loop, &c->t_retx, c->retx_ms, on_retx, c);
+	}
+	rc = 0;
+	sp__ua_call_set_state(c, SP_UA_CALL_ANSWERED);
+out:
+	sp_free(sdp_mem);
+	sp_msg_free(&req);
+	if (rc && c->state != SP_UA_CALL_ENDED)
+		reject(c, 500, "failed");
+	return rc;
+}
+
+static void on_answer_timer(void *arg)
+{
+	struct sp_ua_call *c = arg;
+	if (c->ua && (c->state == SP_UA_CALL_INCOMING || c->state == SP_UA_CALL_RINGING))
+		answer(c);
+}
+
+/* The INVITE server transaction's events: Timer H (no ACK to a non-2xx)
+ * and transport errors need nothing from the TU (RFC 6026 §8.8). */
+static void on_ist(struct sp_tsx *t, const struct sp_msg *msg, int err, void *arg)
+{
+	(void)t, (void)msg, (void)arg;
+	SP_LOG(SP_LOG_DEBUG, "ua: INVITE server transaction: %s", strerror(-err));
+}
+
+static void incoming(struct sp_ua *ua, struct sp_tsx *st, const struct sp_msg *req,
+		     const struct sp_tsx_dest *src)
+{
+	struct sp_ua_call *c;
+
+	if (sp_ua_active_calls(ua) >= ua->cfg.max_calls) {
+		/* §13.3.1.3: busy. */
+		sp__ua_respond(ua, st, req, src, 486, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
+		return;
+	}
+	if (sp__ua_call_new(&c, ua, false) != 0) {
+		sp__ua_respond(ua, st, req, src, 500, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
+		return;
+	}
+	c->ist = sp_mem_ref(st);
+	sp_tsx_set_handler(st, on_ist, c);
+	c->resp_dest = *sp_tsx_response_dest(st);
+	c->src = src->addr;
+	snprintf(c->call_id, sizeof(c->call_id), "%.*s", SP_STR_FMT(req->call_id));
+	snprintf(c->peer, sizeof(c->peer), "%.*s", SP_STR_FMT(req->from.uri_raw));
+	c->late_offer = req->body.len == 0;
+	c->state = SP_UA_CALL_INCOMING;
+	sp_mem_ref(c);
+	if (ua->cfg.ev.incoming)
+		ua->cfg.ev.incoming(ua, c, req, ua->cfg.ev.arg);
+	if (c->state == SP_UA_CALL_INCOMING && c->ua) {
+		/* §13.3.1.1: progress; the To tag is the dialog's local tag. */
+		char h[4096];
+		if (dialog_headers(ua, req, false, h, sizeof(h)) == 0)
+			sp__ua_respond(ua, st, req, src, 180, c->local_tag, h, SP_STR_NULL,
+				       SP_STR_NULL);
+		sp__ua_call_set_state(c, SP_UA_CALL_RINGING);
+		if (ua->cfg.auto_answer && c->state == SP_UA_CALL_RINGING)
+			sp_timer_start(ua->loop, &c->t_answer, ua->cfg.answer_delay_ms,
+				       on_answer_timer, c);
+	}
+	sp_mem_deref(c);
+}
+
+/* RFC 3261 §9.2: CANCEL of an INVITE still pending: 200 to the CANCEL,
+ * 487 to the INVITE. */
+static void cancel(struct sp_ua *ua, struct sp_tsx *st, const struct sp_msg *req,
+		   const struct sp_tsx_dest *src)
+{
+	struct sp_tsx *inv = sp_tsx_find_invite(ua->tsx, req);
+	void *arg = NULL;
+
+	if (!inv) {
+		sp__ua_respond(ua, st, req, src, 481, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
+		return;
+	}
+	sp__ua_respond(ua, st, req, src, 200, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
+	if (sp_tsx_handler(inv, &arg) != on_ist || !arg)
+		return;
+	struct sp_ua_call *c = arg;
+	if (c->state == SP_UA_CALL_INCOMING || c->state == SP_UA_CALL_RINGING)
+		reject(c, 487, "cancelled");
+}
+
+/* A request within a dialog (§12.2.2). */
+static void in_dialog(struct sp_ua *ua, struct sp_tsx *st, const struct sp_msg *req,
+		      const struct sp_tsx_dest *src)
+{
+	struct sp_dialog *d = sp_dialog_table_match(ua->dialogs, req);
+	int rc;
+
+	if (!d) {
+		sp__ua_respond(ua, st, req, src, 481, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
+		return;
+	}
+	rc = sp_dialog_rx_request(d, req);
+	if (rc) {
+		sp__ua_respond(ua, st, req, src, rc == SP_DIALOG_OUT_OF_ORDER ? 500 : 481, NULL,
+			       NULL, SP_STR_NULL, SP_STR_NULL);
+		return;
+	}
+	struct sp_ua_call *c = sp__ua_call_by_dialog(ua, d);
+	switch (req->method_id) {
+	case SP_METHOD_BYE: /* §15.1.2 */
+		sp__ua_respond(ua, st, req, src, 200, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
+		if (c)
+			sp__ua_call_end(c, 0, "remote BYE");
+		else
+			sp_dialog_table_remove(ua->dialogs, d);
+		return;
+	case SP_METHOD_INVITE:
+		/* §14.2: re-INVITE is not in this delivery; refusing it
+		 * leaves the session as it was. */
+		sp__ua_respond(ua, st, req, src, 488, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
+		return;
+	case SP_METHOD_OPTIONS:
+		options(ua, st, req, src);
+		return;
+	default:
+		refuse_method(ua, st, req, src);
+		return;
+	}
+}
+
+void sp__ua_on_request(struct sp_tsx_layer *l, struct sp_tsx *st, const struct sp_msg *req,
+		       const struct sp_tsx_dest *src, void *arg)
+{
+	struct sp_ua *ua = arg;
+	(void)l;
+
+	/* §8.2.2.3: we support no extension a request may require. */
+	const struct sp_hdr *rq = sp_msg_hdr(req, SP_HDR_REQUIRE);
+	if (rq && req->method_id != SP_METHOD_CANCEL) {
+		char h[512];
+		snprintf(h, sizeof(h), "Unsupported: %.*s\r\n", (int)(rq->value.len < 400 ? rq->value.len : 400),
+			 rq->value.p);
+		sp__ua_respond(ua, st, req, src, 420, NULL, h, SP_STR_NULL, SP_STR_NULL);
+		return;
+	}
+	if (req->to.tag.p && req->method_id != SP_METHOD_CANCEL) {
+		in_dialog(ua, st, req, src);
+		return;
+	}
+	switch (req->method_id) {
+	case SP_METHOD_INVITE:
+		incoming(ua, st, req, src);
+		return;
+	case SP_METHOD_CANCEL:
+		cancel(ua, st, req, src);
+		return;
+	case SP_METHOD_OPTIONS:
+		options(ua, st, req, src);
+		return;
+	case SP_METHOD_MESSAGE:
+		if (!ua->cfg.ev.message)
+			break;
+		sp__ua_respond(ua, st, req, src, 200, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
+		ua->cfg.ev.message(ua, req, ua->cfg.ev.arg);
+		return;
+	case SP_METHOD_BYE:
+		sp__ua_respond(ua, st, req, src, 481, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
+		return;
+	default:
+		break;
+	}
+	refuse_method(ua, st, req, src);
+}
+
+/* The ACK for our 2xx (§13.3.1.4, RFC 6026 §8.7: it reaches the TU). */
+void sp__ua_on_ack(struct sp_ua *ua, const struct sp_msg *ack)
+{
+	struct sp_dialog *d = sp_dialog_table_match(ua->dialogs, ack);
+	struct sp_ua_call *c = d ? sp__ua_call_by_dialog(ua, d) : NULL;
+	int rc;
+
+	if (!c || c->outgoing || c->state != SP_UA_CALL_ANSWERED)
+		return;
+	sp_timer_stop(&c->t_retx);
+	sp_timer_stop(&c->t_noack);
+	sp_mem_ref(c);
+	if (c->late_offer && ua->cfg.media.set_answer) {
+		rc = ack->body.len ? ua->cfg.media.set_answer(ua->cfg.media.arg, c, ack->body)
+				   : -EPROTO;
+		if (rc) {
+			sp__ua_call_set_state(c, SP_UA_CALL_CONFIRMED);
+			sp__ua_call_bye(c);
+			sp_mem_deref(c);
+			return;
+		}
+	}
+	sp__ua_call_set_state(c, SP_UA_CALL_CONFIRMED);
+	if (c->bye_after_ack && c->state == SP_UA_CALL_CONFIRMED)
+		sp__ua_call_bye(c);
+	sp_mem_deref(c);
+}
+
+int sp__ua_uas_hangup(struct sp_ua_call *c, unsigned status)
+{
+	switch (c->state) {
+	case SP_UA_CALL_INCOMING:
+	case SP_UA_CALL_RINGING:
+		/* §13.3.1.3: refuse. */
+		reject(c, status >= 300 && status < 700 ? status : 486, "rejected");
+		return 0;
+	case SP_UA_CALL_ANSWERED:
+		/* §15: no BYE before the ACK (or its timeout). */
+		c->ending = true;
+		c->bye_after_ack = true;
+		return 0;
+	case SP_UA_CALL_CONFIRMED:
+		return sp__ua_call_bye(c);
+	default:
+		return -EALREADY;
+	}
+}
+
+int sp_ua_call_answer(struct sp_ua_call *c)
+{
+	if (!c->ua || c->outgoing ||
+	    (c->state != SP_UA_CALL_INCOMING && c->state != SP_UA_CALL_RINGING))
+		return -EINVAL;
+	sp_timer_stop(&c->t_answer);
+	return answer(c);
+}
