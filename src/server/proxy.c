@@ -180,7 +180,7 @@ static const struct sp_msg *ctx_req(struct sp__proxy_ctx *c)
 		return c->now;
 	if (!c->parsed) {
 		c->parsed = true;
-		bytes = sp_tsx_request_bytes(c->st, &len);
+		bytes = c->st ? sp_tsx_request_bytes(c->st, &len) : NULL;
 		/* It parsed and validated before, from the same bytes. */
 		if (bytes && sp_msg_parse(&c->req, bytes, len) == 0 &&
 		    sp_msg_validate(&c->req) == 0)
@@ -722,8 +722,11 @@ static void rebase(struct sp_str *s, const struct sp_msg *req, const char *copy,
 static void targets_rebase(struct sp__proxy_ctx *c, const struct sp_msg *req)
 {
 	size_t len;
-	const char *copy = sp_tsx_request_bytes(c->st, &len);
+	const char *copy;
 
+	if (!c->st)
+		return; /* it ended already (every branch failed at once): none will start */
+	copy = sp_tsx_request_bytes(c->st, &len);
 	for (unsigned i = 0; i < c->targets.n; i++) {
 		rebase(&c->targets.t[i].ruri, req, copy, len);
 		rebase(&c->targets.t[i].dest, req, copy, len);

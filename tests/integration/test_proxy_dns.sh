@@ -131,6 +131,16 @@ s=$("$IT_PY" "$IT_SIPMSG" send "$IT_HOST" "$IT_PORT" udp "$IT_TMP/nx.sip" --expe
 	"$IT_PY" -c 'import json,sys; r=json.load(sys.stdin)["responses"]; print([x["status"] for x in r if x["status"] >= 200][:1])')
 it_check "a Request-URI whose domain does not exist gets 404 (got $s)" test "$s" = "[404]"
 
+# ---- a next hop we cannot send to at all ----------------------------------------------
+# An IPv6 literal while the server listens on IPv4 only: the one branch
+# fails before anything is sent, inside the request's own handling (the
+# context ends before sp__proxy_request returns: it crashed there once).
+printf 'INVITE sip:x@[2001:db8::1] SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-v6%s\r\nMax-Forwards: 70\r\nFrom: <sip:c@192.0.2.1>;tag=1\r\nTo: <sip:x@[2001:db8::1]>\r\nCall-ID: v6-%s@test\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n' \
+	"$RANDOM" "$RANDOM" >"$IT_TMP/v6.sip"
+s=$("$IT_PY" "$IT_SIPMSG" send "$IT_HOST" "$IT_PORT" udp "$IT_TMP/v6.sip" --expect 1 --wait 8 |
+	"$IT_PY" -c 'import json,sys; r=json.load(sys.stdin)["responses"]; print([x["status"] for x in r if x["status"] >= 200][:1])')
+it_check "a next hop of a family we have no socket for gets 500 at once (got $s)" test "$s" = "[500]"
+
 it_alive
 it_stop
 it_finish
