@@ -43,18 +43,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-	python3 -c '
-import socket
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    print(p); break'
-}
+. "$(dirname "$0")/../lib.sh"
 
 # CPU ticks (utime + stime) of a process, all its threads.
 cpu_ticks() {

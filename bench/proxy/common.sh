@@ -4,9 +4,7 @@
 # directory), HOST (127.0.0.1), SIPHON (the binary, may be empty when only
 # Kamailio runs), KAMAILIO, LOG_LEVEL. Servers are stopped by PID only.
 #
-#   free_port                    a port free for UDP and TCP on 127.0.0.1
-#   tree_ticks PID               utime+stime (clock ticks) of PID and all its
-#                                descendants, every thread
+#   (bench/lib.sh: free_port, tree_pids, tree_ticks, any_alive)
 #   start_kamailio MODE N UASPORT [-A DEFINE...]
 #                                Kamailio with bench/proxy/kamailio.cfg,
 #                                children=N, MODE stateful|stateless; sets
@@ -19,33 +17,7 @@
 #                                first use): the kernel floor; sets SPID, PORT
 #   stop_server                  TERM, then KILL what is left after 10 s
 
-free_port() {
-	python3 -c '
-import socket
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    print(p); break'
-}
-
-# The process and its descendants (Kamailio forks its workers).
-tree_pids() {
-	local c
-	echo "$1"
-	for c in $(pgrep -P "$1"); do tree_pids "$c"; done
-}
-
-tree_ticks() {
-	local t=0 p
-	for p in $(tree_pids "$1"); do
-		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
-	done
-	echo "$t"
-}
+. "$HERE/../lib.sh"
 
 # wait_ready NAME: OPTIONS to the server until it answers 200 (4 s).
 wait_ready() {
@@ -112,17 +84,6 @@ start_relay() {
 	# No readiness probe: it would relay the OPTIONS to the callee.
 	sleep 0.2
 	kill -0 "$SPID" 2>/dev/null
-}
-
-# any_alive PID...: 0 if one of them still runs (a zombie, exited but not
-# yet reaped, does not count).
-any_alive() {
-	local p s
-	for p in "$@"; do
-		s=$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null) || continue
-		[ -n "$s" ] && [ "$s" != Z ] && return 0
-	done
-	return 1
 }
 
 stop_server() {

@@ -73,33 +73,7 @@ cleanup() {
 trap cleanup EXIT
 trap "exit 1" INT TERM
 
-free_port() {
-	python3 -c '
-import socket
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    print(p); break'
-}
-
-# The process and its descendants (Kamailio forks its workers).
-tree_pids() {
-	local c
-	echo "$1"
-	for c in $(pgrep -P "$1"); do tree_pids "$c"; done
-}
-# CPU ticks (utime + stime) of a process tree, all threads.
-tree_ticks() {
-	local t=0 p
-	for p in $(tree_pids "$1"); do
-		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
-	done
-	echo "$t"
-}
+. "$(dirname "$0")/../lib.sh"
 TCK=$(getconf CLK_TCK)
 
 # ---- data: the same users for both servers ------------------------------------
