@@ -80,6 +80,7 @@ struct sp_config {
 		uint32_t t1_ms, t2_ms, t4_ms; /* RFC 3261 §17.1.1.1: 500, 4000, 5000 */
 		uint32_t max_message_bytes;   /* whole message; 65535 */
 		uint32_t max_header_bytes;    /* start line + headers on streams; 16384 */
+		uint32_t max_transactions;    /* per worker (tsx.h max_tsx); 500000 */
 		int dscp;                     /* 0-63; 24 (CS3, RFC 4594 signaling); -1: system */
 	} sip;
 	struct {

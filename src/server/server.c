@@ -647,6 +647,7 @@ static int worker_setup(struct sp_loop *loop, unsigned index, void *arg)
 		.t1 = cfg->sip.t1_ms,
 		.t2 = cfg->sip.t2_ms,
 		.t4 = cfg->sip.t4_ms,
+		.max_tsx = cfg->sip.max_transactions,
 	};
 	struct sp_tsx_io io = { .send = io_send, .hold = io_hold, .release = io_release, .arg = w };
 	rc = sp_tsx_layer_create(&w->tsx, loop, &tc, &io, index, cfg->workers, on_request, w);
