@@ -17,9 +17,15 @@
  * Route naming it; without, requests go to the Request-URI's host, which
  * must then be an IP literal (no DNS in this delivery).
  *
- * Not in this delivery: re-INVITE (hold/resume; a re-INVITE received is
- * refused with 488 and the dialog stays), PRACK, UPDATE, INFO, REFER,
- * session timers, TLS.
+ * Within a dialog (ua_reinvite.c, ua_info.c): re-INVITE both ways (hold
+ * and resume as UAC with glare handling, §14; answering a peer's
+ * re-offer as UAS, with target refresh), and INFO (RFC 6086): DTMF sent
+ * and received as application/dtmf-relay. Reliable provisional responses
+ * (RFC 3262, ua_prack.c): our INVITEs support 100rel and PRACK a reliable
+ * 1xx; as callee (cfg.rel100) the 180 is sent reliably when the INVITE
+ * requires or supports 100rel.
+ *
+ * Not in this delivery: UPDATE, REFER, session timers, TLS.
  *
  * Nothing is thread-safe: everything runs on cfg->loop's thread.
  */
@@ -62,6 +68,13 @@ struct sp_ua_media {
 	/* The answer to our offer arrived (2xx, or the ACK of a late offer).
 	 * Negative errno: the call is ended with BYE. */
 	int (*set_answer)(void *arg, struct sp_ua_call *call, struct sp_str answer);
+	/* A re-offer for the session in progress appended to sdp: on hold
+	 * (hold true, RFC 3264 §8.4) or resumed. Negative errno: no
+	 * re-INVITE is sent. NULL: sp_ua_call_hold returns -ENOTSUP. */
+	int (*hold)(void *arg, struct sp_ua_call *call, bool hold, struct sp_wbuf *sdp);
+	/* Our re-offer was refused (or timed out): forget it, the session
+	 * negotiated before stays in force (RFC 3261 §14.1). May be NULL. */
+	void (*cancel_offer)(void *arg, struct sp_ua_call *call);
 	void *arg;
 };
 
@@ -82,6 +95,18 @@ struct sp_ua_events {
 			   void *arg);
 	/* A MESSAGE outside a dialog (RFC 3428), already answered 200. */
 	void (*message)(struct sp_ua *ua, const struct sp_msg *msg, void *arg);
+	/* A re-INVITE of the call ended (RFC 3261 §14): local true for ours
+	 * (sp_ua_call_hold) with its final status (2xx: the new session is in
+	 * force; a 491 is retried by the UA and only the retry's result is
+	 * reported; 408 on timeout), local false for the peer's with the
+	 * status we answered. */
+	void (*modified)(struct sp_ua *ua, struct sp_ua_call *call, bool local, unsigned status,
+			 void *arg);
+	/* A DTMF digit received in an INFO within the call (RFC 6086,
+	 * application/dtmf-relay Signal= or application/dtmf), already
+	 * answered 200; duration_ms 0 when not given. */
+	void (*info_dtmf)(struct sp_ua *ua, struct sp_ua_call *call, char digit,
+			  unsigned duration_ms, void *arg);
 	void *arg;
 };
 
@@ -106,6 +131,10 @@ struct sp_ua_config {
 	bool auto_answer;	      /* answer incoming calls by themselves */
 	uint32_t answer_delay_ms;     /* ... this long after the 180 */
 	unsigned max_calls;	      /* calls at once, more are refused 486; 1 */
+	bool rel100;		      /* UAS: send the 180 reliably (RFC 3262) when
+				       * the INVITE requires or supports 100rel; the
+				       * 200 then waits for its PRACK. false: an
+				       * INVITE requiring 100rel gets 420 */
 	struct sp_ua_media media;
 	struct sp_ua_events ev;
 	sp_ua_trace_cb trace;	      /* may be NULL */
@@ -195,6 +224,36 @@ const char *sp_ua_call_id(const struct sp_ua_call *call);
 /* The application's slot (media state); NULL until set. */
 void sp_ua_call_set_data(struct sp_ua_call *call, void *data);
 void *sp_ua_call_data(const struct sp_ua_call *call);
+
+/* ---- within a call's dialog (RFC 3261 §14, RFC 6086) ---- */
+
+/* Puts the call on hold (hold true) or resumes it: a re-INVITE (§14.1)
+ * with the offer of media.hold. A 2xx is acknowledged and its answer
+ * given to media.set_answer (target refresh from its Contact); 491
+ * (glare) is retried after a random 2.1-4 s when we own the Call-ID
+ * (placed the call), 0-2 s otherwise; 401/407 are answered once with
+ * credentials; any other failure cancels the offer (media.cancel_offer)
+ * and keeps the session as it was, and 408/481 end the call with BYE
+ * (§14.1). ev.modified reports the result. Returns 0; -EINVAL (the call
+ * is not CONFIRMED or is ending); -EBUSY (a re-INVITE, ours or the
+ * peer's, is in progress); -ENOTSUP (no media.hold hook); the hook's
+ * error; -ENOMEM or a send error. */
+int sp_ua_call_hold(struct sp_ua_call *call, bool hold);
+
+/* True when the last re-INVITE of ours that succeeded put the call on
+ * hold. */
+bool sp_ua_call_held(const struct sp_ua_call *call);
+
+/* Queues DTMF digits (0-9 * # A-D, case-insensitive) sent one INFO each
+ * (RFC 6086 legacy usage, application/dtmf-relay "Signal=D Duration=MS"),
+ * in order, each after the final response to the previous one. Returns
+ * the number queued; -EINVAL (a character that is no digit, nothing
+ * queued, or the call is not CONFIRMED); -ENOSPC (more than 64 pending). */
+int sp_ua_call_send_info_dtmf(struct sp_ua_call *call, const char *digits, unsigned duration_ms);
+
+/* PRACKs of the call (RFC 3262): as caller those answered 2xx, as callee
+ * those received that matched our reliable 180. */
+unsigned sp_ua_call_pracks(const struct sp_ua_call *call);
 
 /* ---- other requests outside a dialog ---- */
 

@@ -28,13 +28,17 @@ static void usage(FILE *out)
 		"  --duration S        exit after S seconds (default: no limit)\n"
 		"  --delay MS          ring this long before answering (default 200)\n"
 		"  --hangup-after S    hang up (BYE) each call after S seconds\n"
+		"  --100rel            send the 180 reliably (RFC 3262: Require: 100rel, RSeq)\n"
+		"                      when the INVITE requires or supports 100rel, and answer\n"
+		"                      once it is PRACKed\n"
 		"  --expires S         registration expiry (default 3600)\n"
 		"  --port P            SIP port to listen on (default: an ephemeral one, printed)\n"
 		"%s%s"
 		"  -h, --help          this text\n"
 		"\n"
 		"Prints \"listening on IP:PORT\", then per call: answer N status=CODE duration=Ss\n"
-		"reason=\"...\" peer=URI rtp sent=... Received MESSAGEs print as\n"
+		"reason=\"...\" peer=URI rtp sent=... [dtmf=DIGITS] [reinvite=STATUS,...]\n"
+		"[prack=N]. Received MESSAGEs print as\n"
 		"message from=URI text.\n"
 		"Exit status: 0 (and, with --calls, N calls answered), 1 registration failed or\n"
 		"fewer calls answered, 2 usage error.\n",
@@ -89,6 +93,7 @@ int sp_cmd_answer(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "delay", required_argument, NULL, 'w' },
 		{ "hangup-after", required_argument, NULL, 'H' },
+		{ "100rel", no_argument, NULL, 'R' },
 		{ "expires", required_argument, NULL, 'e' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -120,6 +125,9 @@ int sp_cmd_answer(int argc, char **argv)
 		case 'H':
 			if (num("--hangup-after", optarg, 86400, &hangup_after))
 				return SP_EXIT_USAGE;
+			break;
+		case 'R':
+			p.rel100 = true;
 			break;
 		case 'e':
 			if (num("--expires", optarg, 86400 * 365, &expires) || expires < 1)

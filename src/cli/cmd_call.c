@@ -1,7 +1,8 @@
 /*
  * `siphon call URI`: places one call (RFC 3261 §13.2) with audio from a
  * WAV file or a tone, keeps it up for --duration seconds (sending DTMF
- * if asked), hangs up with BYE (or CANCEL while it rings, on --timeout or
+ * if asked, as RFC 4733 events or INFO; putting the call on hold and
+ * resuming it with re-INVITEs if asked, RFC 3261 §14), hangs up with BYE (or CANCEL while it rings, on --timeout or
  * a signal) and prints one summary line: the final status, the duration
  * and the media session's statistics. docs/cli.md describes it.
  */
@@ -19,7 +20,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: siphon call URI [--server HOST:PORT] --user USER[@DOMAIN] [--password PW]\n"
 		"                   [--play F.wav | --tone HZ] [--record F.wav] [--duration S]\n"
-		"                   [--dtmf DIGITS] [--timeout S] [options]\n"
+		"                   [--dtmf DIGITS [--dtmf-info]] [--hold-after S [--hold-for S]]\n"
+		"                   [--timeout S] [options]\n"
 		"\n"
 		"Calls URI (sip:user@host[:port], user@host, or a user of our domain), keeps\n"
 		"the call --duration seconds (default 10) and hangs up. Without --server the\n"
@@ -28,16 +30,47 @@ static void usage(FILE *out)
 		"  --duration S        seconds the answered call lasts (default 10)\n"
 		"  --timeout S         give up (CANCEL) when not answered in S seconds (30)\n"
 		"  --dtmf DIGITS       send these digits (RFC 4733) once the call is up\n"
+		"  --dtmf-info         send the digits as SIP INFO (application/dtmf-relay)\n"
+		"  --hold-after S      put the call on hold (re-INVITE, sendonly) S seconds\n"
+		"                      after the answer\n"
+		"  --hold-for S        resume it (re-INVITE, sendrecv) S seconds later\n"
 		"%s%s"
 		"  -h, --help          this text\n"
 		"\n"
 		"Prints: call URI status=CODE duration=Ss reason=\"...\" peer=URI rtp sent=...\n"
+		"        [dtmf=DIGITS received] [reinvite=STATUS,... of the re-INVITEs]\n"
 		"Exit status: 0 the call was answered, 1 it was not (busy, rejected, no\n"
 		"answer, ...), 2 usage error.\n",
 		sp_phone_common_help, sp_phone_media_help);
 }
 
 static struct sp_ua_call *the_call;
+
+/* --hold-after / --hold-for: step 0 holds, step 1 resumes. */
+static double hold_after = -1, hold_for = -1;
+static struct sp_timer t_hold;
+static int hold_step;
+
+static void on_hold_timer(void *arg)
+{
+	struct sp_phone *p = arg;
+	bool hold = hold_step == 0;
+	int rc = sp_ua_call_hold(the_call, hold);
+	if (rc == -EBUSY) {
+		/* A re-INVITE (ours or the peer's) is completing. */
+		sp_timer_start(p->loop, &t_hold, 100, on_hold_timer, p);
+		return;
+	}
+	if (rc) {
+		fprintf(stderr, "siphon call: %s not sent: %s\n", hold ? "hold" : "resume",
+			strerror(-rc));
+		hold_step = 2;
+		return;
+	}
+	hold_step++;
+	if (hold_step == 1 && hold_for >= 0)
+		sp_timer_start(p->loop, &t_hold, (uint64_t)(hold_for * 1000), on_hold_timer, p);
+}
 
 static bool up_or_ended(struct sp_phone *p)
 {
@@ -79,12 +112,16 @@ int sp_cmd_call(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "dtmf", required_argument, NULL, 'D' },
+		{ "dtmf-info", no_argument, NULL, 'I' },
+		{ "hold-after", required_argument, NULL, 'A' },
+		{ "hold-for", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sp_phone p = { .verb = "call" };
 	double duration = 10, timeout = 30;
 	const char *dtmf = NULL;
+	bool dtmf_info = false;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -102,6 +139,17 @@ int sp_cmd_call(int argc, char **argv)
 			break;
 		case 'D':
 			dtmf = optarg;
+			break;
+		case 'I':
+			dtmf_info = true;
+			break;
+		case 'A':
+			if (num("--hold-after", optarg, 86400, &hold_after))
+				return SP_EXIT_USAGE;
+			break;
+		case 'F':
+			if (num("--hold-for", optarg, 86400, &hold_for))
+				return SP_EXIT_USAGE;
 			break;
 		default:
 			rc = sp_phone_opt(&p, c, optarg);
@@ -144,13 +192,19 @@ int sp_cmd_call(int argc, char **argv)
 	/* Ringing: until answered, ended, --timeout or a signal. */
 	if (!sp_phone_run(&p, up_or_ended, sp_loop_now(p.loop) + (sp_msec)(timeout * 1000), true))
 		sp_ua_call_hangup(the_call, 0);
+	sp_timer_init(&t_hold);
 	if (sp_ua_call_state(the_call) == SP_UA_CALL_CONFIRMED) {
 		if (dtmf) {
 			struct sp_media_session *m = sp_phone_media(the_call);
-			int n = m ? sp_media_session_send_dtmf(m, dtmf) : -ENOTCONN;
+			int n = dtmf_info ? sp_ua_call_send_info_dtmf(the_call, dtmf, 0)
+				: m	  ? sp_media_session_send_dtmf(m, dtmf)
+					  : -ENOTCONN;
 			if (n < 0)
 				fprintf(stderr, "siphon call: DTMF not sent: %s\n", strerror(-n));
 		}
+		if (hold_after >= 0)
+			sp_timer_start(p.loop, &t_hold, (uint64_t)(hold_after * 1000), on_hold_timer,
+				       &p);
 		/* Talking: --duration, unless the peer hangs up or a signal. */
 		sp_phone_run(&p, ended, sp_loop_now(p.loop) + (sp_msec)(duration * 1000), true);
 		sp_ua_call_hangup(the_call, 0);
@@ -158,6 +212,7 @@ int sp_cmd_call(int argc, char **argv)
 	/* Hanging up: BYE or CANCEL, bounded by the transactions' timers. */
 	p.signalled = false;
 	sp_phone_run(&p, ended, sp_loop_now(p.loop) + 40000, true);
+	sp_timer_stop(&t_hold);
 	bool answered = sp_ua_call_answered_at(the_call) >= 0 && sp_ua_call_status(the_call) / 100 == 2;
 	sp_phone_stop(&p);
 	sp_mem_deref(the_call);

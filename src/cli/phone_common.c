@@ -42,6 +42,9 @@ struct call_media {
 	struct sp_media_session *m;
 	struct sp_timer hangup; /* --hangup-after */
 	struct sp_ua_call *call;
+	char digits[65];	/* DTMF received: RFC 4733 events and INFO */
+	unsigned ndigits;
+	char reinvites[64];	/* statuses of re-INVITEs: "200,200" */
 };
 
 static int bad(struct sp_phone *p, const char *what, const char *arg)
@@ -133,6 +136,17 @@ static const char *record_path(struct sp_phone *p, char *buf, size_t cap)
 	return buf;
 }
 
+static void add_digit(struct call_media *cm, char d)
+{
+	if (cm->ndigits < sizeof(cm->digits) - 1)
+		cm->digits[cm->ndigits++] = d;
+}
+
+static void on_media_dtmf(void *arg, char digit)
+{
+	add_digit(arg, digit);
+}
+
 static struct sp_media_session *media_of(struct sp_phone *p, struct sp_ua_call *call, int *err)
 {
 	struct call_media *cm = sp_ua_call_data(call);
@@ -158,6 +172,8 @@ static struct sp_media_session *media_of(struct sp_phone *p, struct sp_ua_call *
 		.echo = p->echo,
 		.dscp = -1,
 		.codecs = p->codecs,
+		.on_dtmf = on_media_dtmf,
+		.arg = cm,
 	};
 	*err = sp_media_session_create(&cm->m, &mc);
 	if (*err) {
@@ -190,6 +206,21 @@ static int h_set_answer(void *arg, struct sp_ua_call *call, struct sp_str answer
 	return cm ? sp_media_session_set_answer(cm->m, answer) : -EPROTO;
 }
 
+static int h_hold(void *arg, struct sp_ua_call *call, bool hold, struct sp_wbuf *sdp)
+{
+	struct call_media *cm = sp_ua_call_data(call);
+	(void)arg;
+	return cm ? sp_media_session_hold(cm->m, hold, sdp) : -ENOTCONN;
+}
+
+static void h_cancel_offer(void *arg, struct sp_ua_call *call)
+{
+	struct call_media *cm = sp_ua_call_data(call);
+	(void)arg;
+	if (cm)
+		sp_media_session_cancel_offer(cm->m);
+}
+
 struct sp_media_session *sp_phone_media(struct sp_ua_call *call)
 {
 	struct call_media *cm = sp_ua_call_data(call);
@@ -219,6 +250,37 @@ static void ev_incoming(struct sp_ua *ua, struct sp_ua_call *call, const struct 
 		fprintf(stderr, "siphon %s: incoming call from %s\n", p->verb, sp_ua_call_peer(call));
 }
 
+static void ev_modified(struct sp_ua *ua, struct sp_ua_call *call, bool local, unsigned status,
+			void *arg)
+{
+	struct sp_phone *p = arg;
+	struct call_media *cm = sp_ua_call_data(call);
+	(void)ua;
+	if (p->verbose)
+		fprintf(stderr, "siphon %s: re-INVITE (%s) %u\n", p->verb,
+			local ? "sent" : "received", status);
+	if (cm) {
+		size_t n = strlen(cm->reinvites);
+		if (n + 5 < sizeof(cm->reinvites))
+			snprintf(cm->reinvites + n, sizeof(cm->reinvites) - n, "%s%u", n ? "," : "",
+				 status);
+	}
+	if (p->on_modified)
+		p->on_modified(p, call, local, status);
+}
+
+static void ev_info_dtmf(struct sp_ua *ua, struct sp_ua_call *call, char digit, unsigned dur,
+			 void *arg)
+{
+	struct sp_phone *p = arg;
+	struct call_media *cm = sp_ua_call_data(call);
+	(void)ua;
+	if (p->verbose)
+		fprintf(stderr, "siphon %s: INFO DTMF %c (%u ms)\n", p->verb, digit, dur);
+	if (cm)
+		add_digit(cm, digit);
+}
+
 static void hangup_now(void *arg)
 {
 	struct call_media *cm = arg;
@@ -230,7 +292,7 @@ static void ev_call_state(struct sp_ua *ua, struct sp_ua_call *call, enum sp_ua_
 {
 	struct sp_phone *p = arg;
 	struct call_media *cm = sp_ua_call_data(call);
-	char line[768], media[384] = "rtp -";
+	char line[1024], media[384] = "rtp -", extra[160] = "";
 	(void)ua;
 
 	if (p->verbose)
@@ -244,12 +306,19 @@ static void ev_call_state(struct sp_ua *ua, struct sp_ua_call *call, enum sp_ua_
 		sp_timer_stop(&cm->hangup);
 		sp_media_session_stop(cm->m);
 		sp_media_session_summary(cm->m, media, sizeof(media));
+		cm->digits[cm->ndigits] = 0;
+		snprintf(extra, sizeof(extra), "%s%s%s%s", cm->ndigits ? " dtmf=" : "", cm->digits,
+			 cm->reinvites[0] ? " reinvite=" : "", cm->reinvites);
+	}
+	if (sp_ua_call_pracks(call)) {
+		size_t n = strlen(extra);
+		snprintf(extra + n, sizeof(extra) - n, " prack=%u", sp_ua_call_pracks(call));
 	}
 	sp_msec a = sp_ua_call_answered_at(call), e = sp_ua_call_ended_at(call);
 	double dur = a >= 0 && e >= a ? (double)(e - a) / 1000.0 : 0.0;
-	snprintf(line, sizeof(line), "status=%u duration=%.1fs reason=\"%s\" peer=%s %s",
+	snprintf(line, sizeof(line), "status=%u duration=%.1fs reason=\"%s\" peer=%s %s%s",
 		 sp_ua_call_status(call), dur, sp_ua_call_reason(call), sp_ua_call_peer(call),
-		 media);
+		 media, extra);
 	if (p->on_call_end)
 		p->on_call_end(p, call, line);
 	if (cm) {
@@ -358,8 +427,20 @@ int sp_phone_start(struct sp_phone *p, bool need_server)
 		.user_agent = "siphon",
 		.auto_answer = p->auto_answer,
 		.answer_delay_ms = p->answer_delay_ms,
-		.media = { h_offer, h_answer, h_set_answer, p },
-		.ev = { ev_registered, ev_incoming, ev_call_state, ev_message, p },
+		.rel100 = p->rel100,
+		.media = { .offer = h_offer,
+			   .answer = h_answer,
+			   .set_answer = h_set_answer,
+			   .hold = h_hold,
+			   .cancel_offer = h_cancel_offer,
+			   .arg = p },
+		.ev = { .registered = ev_registered,
+			.incoming = ev_incoming,
+			.call_state = ev_call_state,
+			.message = ev_message,
+			.modified = ev_modified,
+			.info_dtmf = ev_info_dtmf,
+			.arg = p },
 	};
 	if (p->server)
 		cfg.server = p->server_sa;

@@ -71,10 +71,14 @@ struct sp_phone {
 	/* what the verb sets before sp_phone_start */
 	bool auto_answer;
 	uint32_t answer_delay_ms;
+	bool rel100;		  /* send the 180 reliably (RFC 3262) when asked */
 	uint32_t hangup_after_ms; /* BYE this long after a call is up; 0: never */
 	uint16_t local_port;	  /* SIP port; 0: ephemeral */
 	sp_phone_call_cb on_call_end;
 	void (*on_message)(struct sp_phone *p, const struct sp_msg *msg);
+	/* A re-INVITE ended (ev.modified of ua.h); may be NULL. */
+	void (*on_modified)(struct sp_phone *p, struct sp_ua_call *call, bool local,
+			    unsigned status);
 	void *arg;
 	/* state */
 	struct sp_loop *loop;

@@ -335,6 +335,7 @@ void sp_ua_destroy(struct sp_ua *ua)
 		sp_timer_stop(&c->t_answer);
 		sp_timer_stop(&c->t_retx);
 		sp_timer_stop(&c->t_noack);
+		sp__ua_indialog_stop(c);
 		if (c->state != SP_UA_CALL_ENDED) {
 			c->state = SP_UA_CALL_ENDED;
 			c->reason = "UA destroyed";

@@ -18,6 +18,13 @@ static void call_free(void *obj)
 	sp_free(c->invite);
 	sp_free(c->offer);
 	sp_free(c->ok);
+	sp_free(c->reinv_sdp);
+	sp_free(c->reok);
+	sp_free(c->rel);
+	sp_mem_deref(c->prack);
+	sp_mem_deref(c->reinv);
+	sp_mem_deref(c->rist);
+	sp_mem_deref(c->info);
 	sp_mem_deref(c->ict);
 	sp_mem_deref(c->ist);
 	sp_mem_deref(c->bye);
@@ -35,6 +42,10 @@ int sp__ua_call_new(struct sp_ua_call **out, struct sp_ua *ua, bool outgoing)
 	sp_timer_init(&c->t_answer);
 	sp_timer_init(&c->t_retx);
 	sp_timer_init(&c->t_noack);
+	sp_timer_init(&c->t_glare);
+	sp_timer_init(&c->t_reretx);
+	sp_timer_init(&c->t_renoack);
+	sp_timer_init(&c->t_rel);
 	sp__ua_token(c->local_tag, 12);
 	c->next = ua->calls; /* the UA's reference: the one zalloc gave */
 	ua->calls = c;
@@ -54,7 +65,7 @@ void sp__ua_call_set_state(struct sp_ua_call *c, enum sp_ua_call_state st)
 		ua->cfg.ev.call_state(ua, c, st, ua->cfg.ev.arg);
 }
 
-static void drop_tsx(struct sp_tsx **t)
+void sp__ua_drop_tsx(struct sp_tsx **t)
 {
 	if (*t) {
 		sp_tsx_set_handler(*t, NULL, NULL);
@@ -81,9 +92,10 @@ void sp__ua_call_end(struct sp_ua_call *c, unsigned status, const char *reason)
 	if (c->outgoing && c->call_id[0])
 		sp_dialog_table_end_early(ua->dialogs, sp_str_c(c->call_id),
 					  sp_str_c(c->local_tag));
-	drop_tsx(&c->ict);
-	drop_tsx(&c->ist);
-	drop_tsx(&c->bye);
+	sp__ua_indialog_stop(c);
+	sp__ua_drop_tsx(&c->ict);
+	sp__ua_drop_tsx(&c->ist);
+	sp__ua_drop_tsx(&c->bye);
 	c->state = SP_UA_CALL_ENDED;
 	c->ended_at = sp_loop_now(ua->loop);
 	sp_mem_ref(c);
@@ -108,16 +120,14 @@ struct sp_ua_call *sp__ua_call_by_dialog(struct sp_ua *ua, const struct sp_dialo
 	return NULL;
 }
 
-/* Where a request within d goes (§12.2.1.1: the first route, else the
- * remote target). */
-static int dialog_dest(struct sp_ua *ua, const struct sp_dialog *d, struct sp_tsx_dest *dest)
+int sp__ua_dialog_dest(struct sp_ua *ua, const struct sp_dialog *d, struct sp_tsx_dest *dest)
 {
 	struct sp_uri uri;
 	int rc = sp_dialog_next_hop(d, &uri);
 	return rc ? rc : sp__ua_uri_dest(ua, &uri, false, dest);
 }
 
-int sp__ua_send_ack(struct sp_ua_call *c, struct sp_dialog *d, uint32_t cseq)
+int sp__ua_send_ack(struct sp_ua_call *c, struct sp_dialog *d, uint32_t cseq, const char *auth)
 {
 	struct sp_ua *ua = c->ua;
 	struct sp_tsx_dest dest;
@@ -127,11 +137,11 @@ int sp__ua_send_ack(struct sp_ua_call *c, struct sp_dialog *d, uint32_t cseq)
 	if (rc)
 		return rc;
 	/* §13.2.2.4: the ACK carries the INVITE's credentials. */
-	struct sp_dialog_req r = { .via = sp_str_c(via), .headers = sp_str_c(c->auth_line) };
+	struct sp_dialog_req r = { .via = sp_str_c(via), .headers = sp_str_c(auth) };
 	sp_wbuf_init(&b, ua->out, sizeof(ua->out));
 	rc = sp_dialog_ack(d, cseq, &r, &b);
 	if (rc == 0)
-		rc = dialog_dest(ua, d, &dest);
+		rc = sp__ua_dialog_dest(ua, d, &dest);
 	if (rc == 0)
 		rc = sp__ua_send(ua, &dest, b.p, b.len);
 	if (rc)
@@ -171,7 +181,7 @@ int sp__ua_call_bye(struct sp_ua_call *c)
 	sp_wbuf_init(&b, ua->out, sizeof(ua->out));
 	rc = sp_dialog_request(c->dlg, &r, &b, NULL);
 	if (rc == 0)
-		rc = dialog_dest(ua, c->dlg, &dest);
+		rc = sp__ua_dialog_dest(ua, c->dlg, &dest);
 	if (rc == 0)
 		rc = sp_tsx_request(&c->bye, ua->tsx, b.p, b.len, &dest, on_bye, c);
 	c->ending = true;

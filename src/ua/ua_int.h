@@ -7,6 +7,9 @@
  *   ua_uac.c      outgoing calls (§13.2, §9.1)
  *   ua_uas.c      incoming calls (§13.3) and requests received (§8.2)
  *   ua_call.c     what both sides share: state, BYE (§15), the end
+ *   ua_reinvite.c re-INVITE within a call, both ways (§14)
+ *   ua_info.c     INFO within a call (RFC 6086): DTMF both ways
+ *   ua_prack.c    reliable provisional responses (RFC 3262) both ways
  */
 #ifndef SIPHON_UA_INT_H
 #define SIPHON_UA_INT_H
@@ -22,7 +25,8 @@
 #define UA_STR_MAX 256
 #define UA_NAME_MAX 96 /* user, domain, password ... */
 #define UA_BUF_MAX 65536
-#define UA_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE"
+#define UA_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, PRACK"
+#define UA_SDP_MAX 8192
 
 /* ---- digest client (ua_auth.c) ---- */
 
@@ -131,6 +135,40 @@ struct sp_ua_call {
 	size_t ok_len;
 	uint32_t retx_ms;
 	struct sp_timer t_answer, t_retx, t_noack;
+	/* our re-INVITE (ua_reinvite.c, §14.1) */
+	struct sp_tsx *reinv;  /* its ICT (referenced), kept to re-ACK 2xx */
+	bool reinv_busy;       /* sent, no final response yet */
+	bool reinv_hold;       /* what it asks for */
+	bool reinv_authed;     /* a challenge was answered already */
+	bool held;	       /* the last one that succeeded put us on hold */
+	uint32_t reinv_cseq;
+	char *reinv_sdp;       /* its offer, resent after a challenge */
+	size_t reinv_sdp_len;
+	char reinv_auth[1024]; /* its credentials, repeated in the ACK */
+	struct sp_timer t_glare; /* §14.1: retry after a 491 */
+	/* the peer's re-INVITE (§14.2) while our 2xx waits for its ACK */
+	struct sp_tsx *rist;   /* its IST (referenced: holds the connection) */
+	char *reok;	       /* our 2xx, retransmitted until the ACK */
+	size_t reok_len;
+	uint32_t reok_cseq, reretx_ms;
+	bool reok_late;	       /* no offer in it: ours is in the 2xx */
+	struct sp_tsx_dest reok_dest;
+	struct sp_timer t_reretx, t_renoack;
+	/* INFO DTMF to send (ua_info.c) */
+	char info_q[65];
+	unsigned info_n, info_dur;
+	struct sp_tsx *info;   /* the INFO in flight (referenced) */
+	/* RFC 3262 (ua_prack.c). UAS: our reliable 180 */
+	char *rel;
+	size_t rel_len;
+	uint32_t rseq, rel_ms, rel_elapsed;
+	bool rel_unacked;      /* sent, no PRACK yet */
+	bool answer_on_prack;  /* the 200 waits for that PRACK */
+	struct sp_timer t_rel;
+	/* UAC: the last RSeq acknowledged, our PRACK in flight */
+	uint32_t rseq_seen;
+	struct sp_tsx *prack;
+	unsigned prack_status, pracks;
 };
 
 /* ua.c */
@@ -193,8 +231,32 @@ void sp__ua_call_end(struct sp_ua_call *c, unsigned status, const char *reason);
 int sp__ua_call_bye(struct sp_ua_call *c);
 /* The call of dialog d, or NULL. */
 struct sp_ua_call *sp__ua_call_by_dialog(struct sp_ua *ua, const struct sp_dialog *d);
-/* Sends the ACK for a 2xx to the INVITE with CSeq cseq in d (§13.2.2.4). */
-int sp__ua_send_ack(struct sp_ua_call *c, struct sp_dialog *d, uint32_t cseq);
+/* Sends the ACK for a 2xx to the INVITE with CSeq cseq in d (§13.2.2.4),
+ * with the credentials line(s) auth (the INVITE's; "" for none). */
+int sp__ua_send_ack(struct sp_ua_call *c, struct sp_dialog *d, uint32_t cseq, const char *auth);
+/* Where a request within d goes (§12.2.1.1: the first route, else the
+ * remote target). */
+int sp__ua_dialog_dest(struct sp_ua *ua, const struct sp_dialog *d, struct sp_tsx_dest *dest);
+/* Drops a client or server transaction the call holds (handler cleared). */
+void sp__ua_drop_tsx(struct sp_tsx **t);
+
+/* ua_reinvite.c */
+/* A re-INVITE received in c's dialog (§14.2), CSeq already checked. */
+void sp__ua_reinvite_rx(struct sp_ua_call *c, struct sp_tsx *st, const struct sp_msg *req,
+			const struct sp_tsx_dest *src);
+/* The ACK of our 2xx to the peer's re-INVITE: true when ack was it. */
+bool sp__ua_reinvite_ack(struct sp_ua_call *c, const struct sp_msg *ack);
+/* A 2xx retransmission to our re-INVITE after its transaction ended:
+ * true when it was one (re-ACKed). */
+bool sp__ua_reinvite_stray_2xx(struct sp_ua_call *c, const struct sp_msg *resp);
+/* Stops the call's in-dialog timers and drops its in-dialog transactions
+ * (re-INVITEs both ways, INFO): at the end of the call. */
+void sp__ua_indialog_stop(struct sp_ua_call *c);
+
+/* ua_info.c */
+/* An INFO received in c's dialog (RFC 6086 §4.2.2), CSeq checked. */
+void sp__ua_info_rx(struct sp_ua_call *c, struct sp_tsx *st, const struct sp_msg *req,
+		    const struct sp_tsx_dest *src);
 
 /* ua_uac.c */
 /* A 2xx to an INVITE that matched no transaction any more (a
@@ -207,5 +269,28 @@ void sp__ua_on_request(struct sp_tsx_layer *l, struct sp_tsx *st, const struct s
 		       const struct sp_tsx_dest *src, void *arg);
 void sp__ua_on_ack(struct sp_ua *ua, const struct sp_msg *ack);
 int sp__ua_uas_hangup(struct sp_ua_call *c, unsigned status);
+/* Answers the incoming call now (200 with our SDP). */
+int sp__ua_uas_answer(struct sp_ua_call *c);
+/* Sends a final non-2xx to the call's INVITE and ends the call. */
+void sp__ua_uas_reject(struct sp_ua_call *c, unsigned status, const char *reason);
+
+/* ua_prack.c */
+/* True when a header id of msg lists the option tag (Require, Supported). */
+bool sp__ua_has_option(const struct sp_msg *msg, enum sp_hdr_id id, const char *tag);
+/* True when it lists tag and nothing else. */
+bool sp__ua_only_option(const struct sp_msg *msg, enum sp_hdr_id id, const char *tag);
+/* RFC 3262 §3: the 180 to invite goes reliably (cfg.rel100 and the
+ * INVITE requires or supports 100rel). */
+bool sp__ua_rel100_wanted(struct sp_ua *ua, const struct sp_msg *invite);
+/* Sends the reliable 180 (dialog_hdrs: Record-Route and Contact lines),
+ * creates the early dialog and arms its retransmission. */
+int sp__ua_send_reliable_180(struct sp_ua_call *c, const struct sp_msg *req,
+			     const struct sp_tsx_dest *src, const char *dialog_hdrs);
+/* A PRACK received in c's early or confirmed dialog. */
+void sp__ua_prack_rx(struct sp_ua_call *c, struct sp_tsx *st, const struct sp_msg *req,
+		     const struct sp_tsx_dest *src);
+/* A 101-199 to our INVITE in early dialog d: PRACK it when reliable. */
+void sp__ua_uac_reliable_1xx(struct sp_ua_call *c, struct sp_dialog *d,
+			     const struct sp_msg *resp);
 
 #endif

@@ -37,7 +37,7 @@ static int send_invite(struct sp_ua_call *c)
 	sp_wbuf_printf(&b,
 		       "INVITE %s SIP/2.0\r\nVia: %s\r\nMax-Forwards: 70\r\n%s"
 		       "From: %s%s%s<%s>;tag=%s\r\nTo: <%s>\r\nCall-ID: %s\r\nCSeq: %u INVITE\r\n"
-		       "Contact: %s\r\n%sAllow: %s\r\nUser-Agent: %s\r\n",
+		       "Contact: %s\r\n%sAllow: %s\r\nSupported: 100rel\r\nUser-Agent: %s\r\n",
 		       c->target, via, ua->has_server ? ua->route : "", ua->display[0] ? "\"" : "",
 		       ua->display, ua->display[0] ? "\" " : "", ua->aor, c->local_tag, c->target,
 		       c->call_id, c->cseq, ua->contact, c->auth_line, UA_ALLOW, ua->user_agent);
@@ -101,7 +101,7 @@ static void end_other_fork(struct sp_ua_call *c, struct sp_dialog *d, uint32_t c
 	struct sp_wbuf b;
 	char via[160];
 
-	sp__ua_send_ack(c, d, cseq);
+	sp__ua_send_ack(c, d, cseq, c->auth_line);
 	if (sp__ua_via(ua, via, sizeof(via)) == 0) {
 		struct sp_dialog_req r = { .method = SP_STR("BYE"), .via = sp_str_c(via) };
 		sp_wbuf_init(&b, ua->out, sizeof(ua->out));
@@ -127,7 +127,7 @@ static void on_2xx(struct sp_ua_call *c, const struct sp_msg *req, const struct 
 		end_other_fork(c, d, resp->cseq.seq);
 		return;
 	}
-	sp__ua_send_ack(c, d, resp->cseq.seq); /* every 2xx, retransmissions too */
+	sp__ua_send_ack(c, d, resp->cseq.seq, c->auth_line); /* every 2xx, retransmissions too */
 	if (c->dlg)
 		return; /* a retransmission */
 	c->dlg = sp_mem_ref(d);
@@ -176,7 +176,9 @@ static void on_invite(struct sp_tsx *t, const struct sp_msg *msg, int err, void 
 	case 1: /* §13.2.2.1 */
 		c->provisional = true;
 		if (msg->status > 100) {
-			sp_dialog_table_uac_response(ua->dialogs, &req, msg, false, NULL);
+			struct sp_dialog *d = NULL;
+			sp_dialog_table_uac_response(ua->dialogs, &req, msg, false, &d);
+			sp__ua_uac_reliable_1xx(c, d, msg); /* RFC 3262 §4 */
 			sp__ua_call_set_state(c, SP_UA_CALL_RINGING);
 		}
 		if (c->cancel_pending)
@@ -229,8 +231,8 @@ void sp__ua_uac_stray_2xx(struct sp_ua *ua, const struct sp_msg *resp)
 	};
 	struct sp_dialog *d = sp_dialog_table_find(ua->dialogs, &id);
 	struct sp_ua_call *c = d ? sp__ua_call_by_dialog(ua, d) : NULL;
-	if (c && c->outgoing)
-		sp__ua_send_ack(c, d, resp->cseq.seq);
+	if (c && !sp__ua_reinvite_stray_2xx(c, resp) && c->outgoing)
+		sp__ua_send_ack(c, d, resp->cseq.seq, c->auth_line);
 }
 
 int sp_ua_call(struct sp_ua_call **out, struct sp_ua *ua, const char *target)

@@ -2,14 +2,16 @@
  * Requests the UA receives (RFC 3261 §8.2) and incoming calls (§13.3):
  *  - within a dialog (To tag): the dialog is matched (§12.2.2, else 481)
  *    and its CSeq checked (500 when out of order); BYE ends the call
- *    (§15.1.2), OPTIONS is answered, a re-INVITE refused with 488 (not in
- *    this delivery), other methods 405/501;
+ *    (§15.1.2), OPTIONS is answered, a re-INVITE is answered by
+ *    ua_reinvite.c (§14.2), INFO by ua_info.c (RFC 6086), PRACK by
+ *    ua_prack.c (RFC 3262), other methods 405/501;
  *  - outside: INVITE starts a call (180, then 200 with our SDP answer after
  *    the configured delay; 486 when busy, 488 when the offer is not
  *    acceptable), CANCEL stops it (§9.2: 200, then 487), OPTIONS gets 200
  *    with Allow and Accept (§11.2), MESSAGE 200 (RFC 3428), BYE 481,
  *    unknown methods 501 and known ones we do not serve 405 (§8.2.1);
- *    a Require we do not support gives 420 (§8.2.2.3);
+ *    a Require we do not support gives 420 (§8.2.2.3; 100rel is supported
+ *    with cfg.rel100, and the 180 then goes reliably, ua_prack.c);
  *  - the 2xx to an INVITE is retransmitted (T1 doubling to T2) until its
  *    ACK (§13.3.1.4); without one in 64*T1 the call is ended with BYE.
  */
@@ -82,7 +84,7 @@ static int call_invite(struct sp_ua_call *c, struct sp_msg *req)
 }
 
 /* Sends a final non-2xx to the call's INVITE and ends the call. */
-static void reject(struct sp_ua_call *c, unsigned status, const char *reason)
+void sp__ua_uas_reject(struct sp_ua_call *c, unsigned status, const char *reason)
 {
 	struct sp_msg req;
 	if (c->ist && call_invite(c, &req) == 0) {
@@ -126,6 +128,12 @@ static int answer(struct sp_ua_call *c)
 	char hdrs[4096], *sdp_mem;
 	int rc;
 
+	if (c->rel_unacked) {
+		/* RFC 3262 §3: our reliable 180 is not PRACKed yet: the 200
+		 * follows its PRACK. */
+		c->answer_on_prack = true;
+		return 0;
+	}
 	if (call_invite(c, &req) != 0) {
 		sp__ua_call_end(c, 500, "failed");
 		return -EBADMSG;
@@ -147,7 +155,7 @@ static int answer(struct sp_ua_call *c)
 			SP_LOG(SP_LOG_INFO, "ua: offer not acceptable (%s): 488", strerror(-rc));
 			sp_msg_free(&req);
 			sp_free(sdp_mem);
-			reject(c, 488, "488 offer not acceptable");
+			sp__ua_uas_reject(c, 488, "488 offer not acceptable");
 			return rc;
 		}
 	} else {
@@ -158,7 +166,7 @@ static int answer(struct sp_ua_call *c)
 		if (rc) {
 			sp_msg_free(&req);
 			sp_free(sdp_mem);
-			reject(c, rc == -ENOTSUP ? 488 : 500, "no offer");
+			sp__ua_uas_reject(c, rc == -ENOTSUP ? 488 : 500, "no offer");
 			return rc;
 		}
 	}
@@ -178,7 +186,9 @@ static int answer(struct sp_ua_call *c)
 	memcpy(c->ok, b.p, b.len);
 	c->ok_len = b.len;
 	rc = sp_msg_parse(&ok, c->ok, c->ok_len);
-	if (rc == 0) {
+	if (rc == 0 && c->dlg) {
+		rc = sp_dialog_confirm(c->dlg, &ok); /* the early dialog of a reliable 180 */
+	} else if (rc == 0) {
 		struct sp_dialog *d;
 		rc = sp_dialog_create_uas(&d, &req, &ok, false);
 		if (rc == 0) {
@@ -207,7 +217,7 @@ out:
 	sp_free(sdp_mem);
 	sp_msg_free(&req);
 	if (rc && c->state != SP_UA_CALL_ENDED)
-		reject(c, 500, "failed");
+		sp__ua_uas_reject(c, 500, "failed");
 	return rc;
 }
 
@@ -254,9 +264,18 @@ static void incoming(struct sp_ua *ua, struct sp_tsx *st, const struct sp_msg *r
 	if (c->state == SP_UA_CALL_INCOMING && c->ua) {
 		/* §13.3.1.1: progress; the To tag is the dialog's local tag. */
 		char h[4096];
-		if (dialog_headers(ua, req, false, h, sizeof(h)) == 0)
-			sp__ua_respond(ua, st, req, src, 180, c->local_tag, h, SP_STR_NULL,
-				       SP_STR_NULL);
+		if (dialog_headers(ua, req, false, h, sizeof(h)) == 0) {
+			if (!sp__ua_rel100_wanted(ua, req))
+				sp__ua_respond(ua, st, req, src, 180, c->local_tag, h, SP_STR_NULL,
+					       SP_STR_NULL);
+			else if (sp__ua_send_reliable_180(c, req, src, h) != 0) {
+				/* RFC 3262 §3 */
+				SP_LOG(SP_LOG_WARN, "ua: reliable 180 not sent");
+				sp__ua_uas_reject(c, 500, "failed");
+				sp_mem_deref(c);
+				return;
+			}
+		}
 		sp__ua_call_set_state(c, SP_UA_CALL_RINGING);
 		if (ua->cfg.auto_answer && c->state == SP_UA_CALL_RINGING)
 			sp_timer_start(ua->loop, &c->t_answer, ua->cfg.answer_delay_ms,
@@ -282,7 +301,7 @@ static void cancel(struct sp_ua *ua, struct sp_tsx *st, const struct sp_msg *req
 		return;
 	struct sp_ua_call *c = arg;
 	if (c->state == SP_UA_CALL_INCOMING || c->state == SP_UA_CALL_RINGING)
-		reject(c, 487, "cancelled");
+		sp__ua_uas_reject(c, 487, "cancelled");
 }
 
 /* A request within a dialog (§12.2.2). */
@@ -311,10 +330,23 @@ static void in_dialog(struct sp_ua *ua, struct sp_tsx *st, const struct sp_msg *
 		else
 			sp_dialog_table_remove(ua->dialogs, d);
 		return;
-	case SP_METHOD_INVITE:
-		/* §14.2: re-INVITE is not in this delivery; refusing it
-		 * leaves the session as it was. */
-		sp__ua_respond(ua, st, req, src, 488, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
+	case SP_METHOD_INVITE: /* §14.2 */
+		if (c)
+			sp__ua_reinvite_rx(c, st, req, src);
+		else
+			sp__ua_respond(ua, st, req, src, 481, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
+		return;
+	case SP_METHOD_PRACK: /* RFC 3262 §3 */
+		if (c && !c->outgoing)
+			sp__ua_prack_rx(c, st, req, src);
+		else
+			sp__ua_respond(ua, st, req, src, 481, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
+		return;
+	case SP_METHOD_INFO: /* RFC 6086 §4.2.2 */
+		if (c)
+			sp__ua_info_rx(c, st, req, src);
+		else
+			sp__ua_respond(ua, st, req, src, 481, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
 		return;
 	case SP_METHOD_OPTIONS:
 		options(ua, st, req, src);
@@ -331,9 +363,13 @@ void sp__ua_on_request(struct sp_tsx_layer *l, struct sp_tsx *st, const struct s
 	struct sp_ua *ua = arg;
 	(void)l;
 
-	/* §8.2.2.3: we support no extension a request may require. */
+	/* §8.2.2.3: the only extension a request may require is 100rel in
+	 * an INVITE, when we send reliable provisionals (RFC 3262 §3). */
 	const struct sp_hdr *rq = sp_msg_hdr(req, SP_HDR_REQUIRE);
-	if (rq && req->method_id != SP_METHOD_CANCEL) {
+	if (rq && req->method_id == SP_METHOD_INVITE && ua->cfg.rel100 &&
+	    sp__ua_only_option(req, SP_HDR_REQUIRE, "100rel"))
+		rq = NULL;
+	if (rq && req->method_id != SP_METHOD_CANCEL && req->method_id != SP_METHOD_ACK) {
 		char h[512];
 		snprintf(h, sizeof(h), "Unsupported: %.*s\r\n", (int)(rq->value.len < 400 ? rq->value.len : 400),
 			 rq->value.p);
@@ -376,6 +412,8 @@ void sp__ua_on_ack(struct sp_ua *ua, const struct sp_msg *ack)
 	struct sp_ua_call *c = d ? sp__ua_call_by_dialog(ua, d) : NULL;
 	int rc;
 
+	if (c && sp__ua_reinvite_ack(c, ack))
+		return; /* §14.2: the ACK of a re-INVITE's 2xx */
 	if (!c || c->outgoing || c->state != SP_UA_CALL_ANSWERED)
 		return;
 	sp_timer_stop(&c->t_retx);
@@ -403,7 +441,7 @@ int sp__ua_uas_hangup(struct sp_ua_call *c, unsigned status)
 	case SP_UA_CALL_INCOMING:
 	case SP_UA_CALL_RINGING:
 		/* §13.3.1.3: refuse. */
-		reject(c, status >= 300 && status < 700 ? status : 486, "rejected");
+		sp__ua_uas_reject(c, status >= 300 && status < 700 ? status : 486, "rejected");
 		return 0;
 	case SP_UA_CALL_ANSWERED:
 		/* §15: no BYE before the ACK (or its timeout). */
@@ -415,6 +453,11 @@ int sp__ua_uas_hangup(struct sp_ua_call *c, unsigned status)
 	default:
 		return -EALREADY;
 	}
+}
+
+int sp__ua_uas_answer(struct sp_ua_call *c)
+{
+	return answer(c);
 }
 
 int sp_ua_call_answer(struct sp_ua_call *c)

@@ -180,7 +180,7 @@ static void make_side(struct pair *p, struct side *s, const char *user, bool aut
 		.user = user,
 		.auto_answer = auto_answer,
 		.answer_delay_ms = 10,
-		.media = { m_offer, m_answer, m_set_answer, s },
+		.media = { .offer = m_offer, .answer = m_answer, .set_answer = m_set_answer, .arg = s },
 		.ev = { .call_state = ev_state, .arg = s },
 	};
 	assert_int_equal(sp_sa_parse(&cfg.local, SP_STR("127.0.0.1"), 0), 0);
