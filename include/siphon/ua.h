@@ -25,7 +25,15 @@
  * 1xx; as callee (cfg.rel100) the 180 is sent reliably when the INVITE
  * requires or supports 100rel.
  *
- * Not in this delivery: UPDATE, REFER, session timers, TLS.
+ * Call transfer (RFC 3515, ua_refer.c): as transferor the UA sends REFER
+ * in a call's dialog and follows the implicit subscription's NOTIFYs; as
+ * transferee (cfg.accept_refer) it answers 202, calls the Refer-To target,
+ * NOTIFYs that call's progress as message/sipfrag and ends the referring
+ * call once the new one is answered. UPDATE (RFC 3311, ua_update.c) is
+ * sent and answered within a dialog.
+ *
+ * Not in this delivery: attended transfer (Replaces), session timers,
+ * TLS.
  *
  * Nothing is thread-safe: everything runs on cfg->loop's thread.
  */
@@ -107,6 +115,21 @@ struct sp_ua_events {
 	 * answered 200; duration_ms 0 when not given. */
 	void (*info_dtmf)(struct sp_ua *ua, struct sp_ua_call *call, char digit,
 			  unsigned duration_ms, void *arg);
+	/* Call transfer progress (RFC 3515). local true, our REFER
+	 * (sp_ua_call_refer): first its final status (202 when accepted; a
+	 * failure, or 408 on timeout, comes with done), then the status line
+	 * of each NOTIFY's message/sipfrag body (100, 180, 200 ...), done true
+	 * when the implicit subscription terminated (RFC 3515 §2.4.7). local
+	 * false, the peer's REFER (cfg.accept_refer): 202 when we accepted it,
+	 * then each status we NOTIFY about the call placed to the Refer-To
+	 * target, done with the final one. */
+	void (*refer)(struct sp_ua *ua, struct sp_ua_call *call, bool local, unsigned status,
+		      bool done, void *arg);
+	/* Transferee: the call placed to a Refer-To target for the REFER
+	 * received in call (new_call is an ordinary outgoing call, reported
+	 * through call_state; keep a reference with sp_mem_ref to hold it). */
+	void (*transfer)(struct sp_ua *ua, struct sp_ua_call *call, struct sp_ua_call *new_call,
+			 void *arg);
 	void *arg;
 };
 
@@ -135,6 +158,11 @@ struct sp_ua_config {
 				       * the INVITE requires or supports 100rel; the
 				       * 200 then waits for its PRACK. false: an
 				       * INVITE requiring 100rel gets 420 */
+	bool accept_refer;	      /* accept a REFER in a call (RFC 3515 §2.4.2):
+				       * 202, a call to its Refer-To target (even
+				       * beyond max_calls), NOTIFYs of its progress,
+				       * BYE of the referring call once the new one
+				       * is answered. false: 603 Decline */
 	struct sp_ua_media media;
 	struct sp_ua_events ev;
 	sp_ua_trace_cb trace;	      /* may be NULL */
@@ -251,9 +279,29 @@ bool sp_ua_call_held(const struct sp_ua_call *call);
  * queued, or the call is not CONFIRMED); -ENOSPC (more than 64 pending). */
 int sp_ua_call_send_info_dtmf(struct sp_ua_call *call, const char *digits, unsigned duration_ms);
 
+/* Sends UPDATE in the call's dialog (RFC 3311 §5.1), a target refresh:
+ * with offer, the session as it stands offered anew (media.hold with the
+ * current hold state), its answer given to media.set_answer; without, no
+ * body. ev.modified reports the final status (local true); a failure
+ * cancels the offer and keeps the session, 408/481 end the call with BYE.
+ * Returns 0; -EINVAL (not CONFIRMED or ending); -EBUSY (an UPDATE in
+ * flight, or an offer open in a re-INVITE); -ENOTSUP (offer without
+ * media.hold); the hook's error; -ENOMEM or a send error. */
+int sp_ua_call_update(struct sp_ua_call *call, bool offer);
+
 /* PRACKs of the call (RFC 3262): as caller those answered 2xx, as callee
  * those received that matched our reliable 180. */
 unsigned sp_ua_call_pracks(const struct sp_ua_call *call);
+
+/* Blind transfer (RFC 3515 §2.4.1): sends REFER in the call's dialog
+ * with Refer-To target (normalised as for sp_ua_call) and Referred-By our
+ * address-of-record (RFC 3892). The result and the progress the peer
+ * NOTIFYs (answered 200 each, RFC 6665 §4.1.3) come through ev.refer; the
+ * call itself is not ended here (the transferor usually hangs up after a
+ * final 2xx sipfrag). Returns 0; -EINVAL (bad target, or the call is not
+ * CONFIRMED or is ending); -EBUSY (a REFER of ours is in progress);
+ * -ENOMEM or a send error. */
+int sp_ua_call_refer(struct sp_ua_call *call, const char *target);
 
 /* ---- other requests outside a dialog ---- */
 

@@ -31,6 +31,11 @@ static void usage(FILE *out)
 		"  --100rel            send the 180 reliably (RFC 3262: Require: 100rel, RSeq)\n"
 		"                      when the INVITE requires or supports 100rel, and answer\n"
 		"                      once it is PRACKed\n"
+		"  --refuse-refer      refuse transfers (603); by default a REFER in a call\n"
+		"                      (RFC 3515) is accepted (202): a call goes to its\n"
+		"                      Refer-To URI, its progress is NOTIFYed, and the\n"
+		"                      referring call ends once the new one is answered\n"
+		"  --accept-refer      accept transfers (the default)\n"
 		"  --expires S         registration expiry (default 3600)\n"
 		"  --port P            SIP port to listen on (default: an ephemeral one, printed)\n"
 		"%s%s"
@@ -38,7 +43,8 @@ static void usage(FILE *out)
 		"\n"
 		"Prints \"listening on IP:PORT\", then per call: answer N status=CODE duration=Ss\n"
 		"reason=\"...\" peer=URI rtp sent=... [dtmf=DIGITS] [reinvite=STATUS,...]\n"
-		"[prack=N]. Received MESSAGEs print as\n"
+		"[prack=N] [refer=202,100,200: a REFER accepted and the sipfrags NOTIFYed];\n"
+		"a call placed for a REFER prints its own line. Received MESSAGEs print as\n"
 		"message from=URI text.\n"
 		"Exit status: 0 (and, with --calls, N calls answered), 1 registration failed or\n"
 		"fewer calls answered, 2 usage error.\n",
@@ -94,12 +100,15 @@ int sp_cmd_answer(int argc, char **argv)
 		{ "delay", required_argument, NULL, 'w' },
 		{ "hangup-after", required_argument, NULL, 'H' },
 		{ "100rel", no_argument, NULL, 'R' },
+		{ "accept-refer", no_argument, NULL, 'a' },
+		{ "refuse-refer", no_argument, NULL, 'r' },
 		{ "expires", required_argument, NULL, 'e' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sp_phone p = { .verb = "answer", .auto_answer = true, .answer_delay_ms = 200 };
+	struct sp_phone p = { .verb = "answer", .auto_answer = true, .answer_delay_ms = 200,
+			      .accept_refer = true };
 	double duration = 0, v, expires = 3600, port = 0;
 	int c, rc;
 
@@ -128,6 +137,12 @@ int sp_cmd_answer(int argc, char **argv)
 			break;
 		case 'R':
 			p.rel100 = true;
+			break;
+		case 'a':
+			p.accept_refer = true;
+			break;
+		case 'r':
+			p.accept_refer = false;
 			break;
 		case 'e':
 			if (num("--expires", optarg, 86400 * 365, &expires) || expires < 1)

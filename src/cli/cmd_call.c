@@ -2,9 +2,12 @@
  * `siphon call URI`: places one call (RFC 3261 §13.2) with audio from a
  * WAV file or a tone, keeps it up for --duration seconds (sending DTMF
  * if asked, as RFC 4733 events or INFO; putting the call on hold and
- * resuming it with re-INVITEs if asked, RFC 3261 §14), hangs up with BYE (or CANCEL while it rings, on --timeout or
- * a signal) and prints one summary line: the final status, the duration
- * and the media session's statistics. docs/cli.md describes it.
+ * resuming it with re-INVITEs if asked, RFC 3261 §14; or transferring
+ * the peer elsewhere with REFER, RFC 3515, and hanging up once the
+ * transfer succeeded), hangs up with BYE (or CANCEL while it rings, on
+ * --timeout or a signal) and prints one summary line: the final status,
+ * the duration and the media session's statistics. docs/cli.md
+ * describes it.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +24,7 @@ static void usage(FILE *out)
 		"usage: siphon call URI [--server HOST:PORT] --user USER[@DOMAIN] [--password PW]\n"
 		"                   [--play F.wav | --tone HZ] [--record F.wav] [--duration S]\n"
 		"                   [--dtmf DIGITS [--dtmf-info]] [--hold-after S [--hold-for S]]\n"
+		"                   [--transfer-to URI2 [--transfer-after S]]\n"
 		"                   [--timeout S] [options]\n"
 		"\n"
 		"Calls URI (sip:user@host[:port], user@host, or a user of our domain), keeps\n"
@@ -34,13 +38,17 @@ static void usage(FILE *out)
 		"  --hold-after S      put the call on hold (re-INVITE, sendonly) S seconds\n"
 		"                      after the answer\n"
 		"  --hold-for S        resume it (re-INVITE, sendrecv) S seconds later\n"
+		"  --transfer-to URI2  blind transfer (RFC 3515): REFER the peer to URI2\n"
+		"                      --transfer-after seconds (default 1) after the answer,\n"
+		"                      follow its NOTIFYs and hang up after the final one\n"
 		"%s%s"
 		"  -h, --help          this text\n"
 		"\n"
 		"Prints: call URI status=CODE duration=Ss reason=\"...\" peer=URI rtp sent=...\n"
 		"        [dtmf=DIGITS received] [reinvite=STATUS,... of the re-INVITEs]\n"
-		"Exit status: 0 the call was answered, 1 it was not (busy, rejected, no\n"
-		"answer, ...), 2 usage error.\n",
+		"        [refer=STATUS,... the REFER's status, then each NOTIFY's sipfrag]\n"
+		"Exit status: 0 the call was answered (with --transfer-to: and the transfer\n"
+		"succeeded), 1 it was not (busy, rejected, no answer, ...), 2 usage error.\n",
 		sp_phone_common_help, sp_phone_media_help);
 }
 
@@ -70,6 +78,41 @@ static void on_hold_timer(void *arg)
 	hold_step++;
 	if (hold_step == 1 && hold_for >= 0)
 		sp_timer_start(p->loop, &t_hold, (uint64_t)(hold_for * 1000), on_hold_timer, p);
+}
+
+/* --transfer-to: REFER sent after --transfer-after; the last sipfrag. */
+static const char *transfer_to;
+static double transfer_after = 1;
+static struct sp_timer t_xfer;
+static bool xfer_done;
+static unsigned xfer_status;
+
+static void on_xfer_timer(void *arg)
+{
+	struct sp_phone *p = arg;
+	int rc = sp_ua_call_refer(the_call, transfer_to);
+	if (rc) {
+		fprintf(stderr, "siphon %s: REFER not sent: %s\n", p->verb, strerror(-rc));
+		xfer_done = true;
+	}
+}
+
+static void on_refer(struct sp_phone *p, struct sp_ua_call *call, bool local, unsigned status,
+		     bool done)
+{
+	(void)p;
+	if (call != the_call || !local)
+		return;
+	if (status)
+		xfer_status = status;
+	if (done)
+		xfer_done = true;
+}
+
+static bool ended_or_transferred(struct sp_phone *p)
+{
+	(void)p;
+	return xfer_done || sp_ua_call_state(the_call) == SP_UA_CALL_ENDED;
 }
 
 static bool up_or_ended(struct sp_phone *p)
@@ -115,6 +158,8 @@ int sp_cmd_call(int argc, char **argv)
 		{ "dtmf-info", no_argument, NULL, 'I' },
 		{ "hold-after", required_argument, NULL, 'A' },
 		{ "hold-for", required_argument, NULL, 'F' },
+		{ "transfer-to", required_argument, NULL, 'T' },
+		{ "transfer-after", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -151,6 +196,13 @@ int sp_cmd_call(int argc, char **argv)
 			if (num("--hold-for", optarg, 86400, &hold_for))
 				return SP_EXIT_USAGE;
 			break;
+		case 'T':
+			transfer_to = optarg;
+			break;
+		case 'X':
+			if (num("--transfer-after", optarg, 86400, &transfer_after))
+				return SP_EXIT_USAGE;
+			break;
 		default:
 			rc = sp_phone_opt(&p, c, optarg);
 			if (rc == 1)
@@ -167,6 +219,7 @@ int sp_cmd_call(int argc, char **argv)
 	const char *target = argv[optind];
 	p.arg = (void *)target;
 	p.on_call_end = call_end;
+	p.on_refer = on_refer;
 	if (!p.server && !p.local_ip) {
 		/* Direct call: the route's source towards the target's host. */
 		struct sp_sa sa;
@@ -193,6 +246,7 @@ int sp_cmd_call(int argc, char **argv)
 	if (!sp_phone_run(&p, up_or_ended, sp_loop_now(p.loop) + (sp_msec)(timeout * 1000), true))
 		sp_ua_call_hangup(the_call, 0);
 	sp_timer_init(&t_hold);
+	sp_timer_init(&t_xfer);
 	if (sp_ua_call_state(the_call) == SP_UA_CALL_CONFIRMED) {
 		if (dtmf) {
 			struct sp_media_session *m = sp_phone_media(the_call);
@@ -205,15 +259,30 @@ int sp_cmd_call(int argc, char **argv)
 		if (hold_after >= 0)
 			sp_timer_start(p.loop, &t_hold, (uint64_t)(hold_after * 1000), on_hold_timer,
 				       &p);
-		/* Talking: --duration, unless the peer hangs up or a signal. */
-		sp_phone_run(&p, ended, sp_loop_now(p.loop) + (sp_msec)(duration * 1000), true);
+		if (transfer_to) {
+			/* RFC 5589 §6.1: REFER, follow the NOTIFYs, then BYE;
+			 * bounded by the REFER's timeout and a ringing target. */
+			sp_timer_start(p.loop, &t_xfer, (uint64_t)(transfer_after * 1000),
+				       on_xfer_timer, &p);
+			sp_phone_run(&p, ended_or_transferred,
+				     sp_loop_now(p.loop) + (sp_msec)(transfer_after * 1000) + 45000,
+				     true);
+		} else {
+			/* Talking: --duration, unless the peer hangs up or a
+			 * signal. */
+			sp_phone_run(&p, ended, sp_loop_now(p.loop) + (sp_msec)(duration * 1000),
+				     true);
+		}
 		sp_ua_call_hangup(the_call, 0);
 	}
 	/* Hanging up: BYE or CANCEL, bounded by the transactions' timers. */
 	p.signalled = false;
 	sp_phone_run(&p, ended, sp_loop_now(p.loop) + 40000, true);
 	sp_timer_stop(&t_hold);
+	sp_timer_stop(&t_xfer);
 	bool answered = sp_ua_call_answered_at(the_call) >= 0 && sp_ua_call_status(the_call) / 100 == 2;
+	if (transfer_to && xfer_status / 100 != 2)
+		answered = false; /* the transfer failed */
 	sp_phone_stop(&p);
 	sp_mem_deref(the_call);
 	return answered ? SP_EXIT_OK : SP_EXIT_FAIL;

@@ -45,6 +45,7 @@ struct call_media {
 	char digits[65];	/* DTMF received: RFC 4733 events and INFO */
 	unsigned ndigits;
 	char reinvites[64];	/* statuses of re-INVITEs: "200,200" */
+	char refers[64];	/* transfer: REFER and sipfrag statuses "202,100,200" */
 };
 
 static int bad(struct sp_phone *p, const char *what, const char *arg)
@@ -269,6 +270,39 @@ static void ev_modified(struct sp_ua *ua, struct sp_ua_call *call, bool local, u
 		p->on_modified(p, call, local, status);
 }
 
+static void add_status(char *list, size_t cap, unsigned status)
+{
+	size_t n = strlen(list);
+	if (n + 5 < cap)
+		snprintf(list + n, cap - n, "%s%u", n ? "," : "", status);
+}
+
+static void ev_refer(struct sp_ua *ua, struct sp_ua_call *call, bool local, unsigned status,
+		     bool done, void *arg)
+{
+	struct sp_phone *p = arg;
+	struct call_media *cm = sp_ua_call_data(call);
+	(void)ua;
+	if (p->verbose)
+		fprintf(stderr, "siphon %s: transfer (%s) %u%s\n", p->verb,
+			local ? "our REFER" : "peer's REFER", status, done ? " (done)" : "");
+	if (cm)
+		add_status(cm->refers, sizeof(cm->refers), status);
+	if (p->on_refer)
+		p->on_refer(p, call, local, status, done);
+}
+
+static void ev_transfer(struct sp_ua *ua, struct sp_ua_call *call, struct sp_ua_call *new_call,
+			void *arg)
+{
+	struct sp_phone *p = arg;
+	(void)ua, (void)call;
+	p->calls_seen++;
+	if (p->verbose)
+		fprintf(stderr, "siphon %s: transferred: calling %s\n", p->verb,
+			sp_ua_call_peer(new_call));
+}
+
 static void ev_info_dtmf(struct sp_ua *ua, struct sp_ua_call *call, char digit, unsigned dur,
 			 void *arg)
 {
@@ -292,7 +326,7 @@ static void ev_call_state(struct sp_ua *ua, struct sp_ua_call *call, enum sp_ua_
 {
 	struct sp_phone *p = arg;
 	struct call_media *cm = sp_ua_call_data(call);
-	char line[1024], media[384] = "rtp -", extra[160] = "";
+	char line[1024], media[384] = "rtp -", extra[320] = "";
 	(void)ua;
 
 	if (p->verbose)
@@ -307,8 +341,9 @@ static void ev_call_state(struct sp_ua *ua, struct sp_ua_call *call, enum sp_ua_
 		sp_media_session_stop(cm->m);
 		sp_media_session_summary(cm->m, media, sizeof(media));
 		cm->digits[cm->ndigits] = 0;
-		snprintf(extra, sizeof(extra), "%s%s%s%s", cm->ndigits ? " dtmf=" : "", cm->digits,
-			 cm->reinvites[0] ? " reinvite=" : "", cm->reinvites);
+		snprintf(extra, sizeof(extra), "%s%s%s%s%s%s", cm->ndigits ? " dtmf=" : "",
+			 cm->digits, cm->reinvites[0] ? " reinvite=" : "", cm->reinvites,
+			 cm->refers[0] ? " refer=" : "", cm->refers);
 	}
 	if (sp_ua_call_pracks(call)) {
 		size_t n = strlen(extra);
@@ -428,6 +463,7 @@ int sp_phone_start(struct sp_phone *p, bool need_server)
 		.auto_answer = p->auto_answer,
 		.answer_delay_ms = p->answer_delay_ms,
 		.rel100 = p->rel100,
+		.accept_refer = p->accept_refer,
 		.media = { .offer = h_offer,
 			   .answer = h_answer,
 			   .set_answer = h_set_answer,
@@ -440,6 +476,8 @@ int sp_phone_start(struct sp_phone *p, bool need_server)
 			.message = ev_message,
 			.modified = ev_modified,
 			.info_dtmf = ev_info_dtmf,
+			.refer = ev_refer,
+			.transfer = ev_transfer,
 			.arg = p },
 	};
 	if (p->server)

@@ -72,6 +72,7 @@ struct sp_phone {
 	bool auto_answer;
 	uint32_t answer_delay_ms;
 	bool rel100;		  /* send the 180 reliably (RFC 3262) when asked */
+	bool accept_refer;	  /* follow a peer's REFER (RFC 3515 transferee) */
 	uint32_t hangup_after_ms; /* BYE this long after a call is up; 0: never */
 	uint16_t local_port;	  /* SIP port; 0: ephemeral */
 	sp_phone_call_cb on_call_end;
@@ -79,6 +80,9 @@ struct sp_phone {
 	/* A re-INVITE ended (ev.modified of ua.h); may be NULL. */
 	void (*on_modified)(struct sp_phone *p, struct sp_ua_call *call, bool local,
 			    unsigned status);
+	/* Transfer progress (ev.refer of ua.h); may be NULL. */
+	void (*on_refer)(struct sp_phone *p, struct sp_ua_call *call, bool local, unsigned status,
+			 bool done);
 	void *arg;
 	/* state */
 	struct sp_loop *loop;

@@ -215,7 +215,9 @@ static int bind_sockets(struct sp_ua *ua)
 		{ .tp = SP_TP_UDP, .addr = ua->cfg.local },
 		{ .tp = SP_TP_TCP, .addr = ua->cfg.local },
 	};
-	struct sp_net_config nc = { .listen = nl, .nlisten = 1, .dscp = -1 };
+	/* Signalling marked CS3 (DSCP 24, RFC 4594 §4.2), as siphon serve's
+	 * sip.dscp default; the media session marks RTP EF. */
+	struct sp_net_config nc = { .listen = nl, .nlisten = 1, .dscp = 24 };
 	int rc;
 
 	if (ua->cfg.tp != SP_TP_TCP)
@@ -336,6 +338,7 @@ void sp_ua_destroy(struct sp_ua *ua)
 		sp_timer_stop(&c->t_retx);
 		sp_timer_stop(&c->t_noack);
 		sp__ua_indialog_stop(c);
+		sp__ua_refer_stop(c);
 		if (c->state != SP_UA_CALL_ENDED) {
 			c->state = SP_UA_CALL_ENDED;
 			c->reason = "UA destroyed";

@@ -29,6 +29,11 @@ static void call_free(void *obj)
 	sp_mem_deref(c->ist);
 	sp_mem_deref(c->bye);
 	sp_mem_deref(c->dlg);
+	sp_mem_deref(c->refer);
+	sp_mem_deref(c->update);
+	sp_mem_deref(c->notify);
+	sp_mem_deref(c->xfer);
+	sp_mem_deref(c->xfer_of);
 }
 
 int sp__ua_call_new(struct sp_ua_call **out, struct sp_ua *ua, bool outgoing)
@@ -46,6 +51,7 @@ int sp__ua_call_new(struct sp_ua_call **out, struct sp_ua *ua, bool outgoing)
 	sp_timer_init(&c->t_reretx);
 	sp_timer_init(&c->t_renoack);
 	sp_timer_init(&c->t_rel);
+	sp_timer_init(&c->t_xfer_bye);
 	sp__ua_token(c->local_tag, 12);
 	c->next = ua->calls; /* the UA's reference: the one zalloc gave */
 	ua->calls = c;
@@ -63,6 +69,8 @@ void sp__ua_call_set_state(struct sp_ua_call *c, enum sp_ua_call_state st)
 		c->answered_at = sp_loop_now(ua->loop);
 	if (ua->cfg.ev.call_state)
 		ua->cfg.ev.call_state(ua, c, st, ua->cfg.ev.arg);
+	if (c->xfer_of && c->ua)
+		sp__ua_refer_call_state(c); /* RFC 3515 §2.4.4: NOTIFY progress */
 }
 
 void sp__ua_drop_tsx(struct sp_tsx **t)
@@ -99,6 +107,7 @@ void sp__ua_call_end(struct sp_ua_call *c, unsigned status, const char *reason)
 	c->state = SP_UA_CALL_ENDED;
 	c->ended_at = sp_loop_now(ua->loop);
 	sp_mem_ref(c);
+	sp__ua_refer_call_state(c); /* RFC 3515: the final NOTIFY, or unlink */
 	if (ua->cfg.ev.call_state)
 		ua->cfg.ev.call_state(ua, c, SP_UA_CALL_ENDED, ua->cfg.ev.arg);
 	for (struct sp_ua_call **pp = &ua->calls; *pp; pp = &(*pp)->next) {

@@ -10,6 +10,8 @@
  *   ua_reinvite.c re-INVITE within a call, both ways (§14)
  *   ua_info.c     INFO within a call (RFC 6086): DTMF both ways
  *   ua_prack.c    reliable provisional responses (RFC 3262) both ways
+ *   ua_refer.c    call transfer (RFC 3515): REFER and NOTIFY both ways
+ *   ua_update.c   UPDATE received within a dialog (RFC 3311)
  */
 #ifndef SIPHON_UA_INT_H
 #define SIPHON_UA_INT_H
@@ -25,7 +27,7 @@
 #define UA_STR_MAX 256
 #define UA_NAME_MAX 96 /* user, domain, password ... */
 #define UA_BUF_MAX 65536
-#define UA_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, PRACK"
+#define UA_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, PRACK, UPDATE, REFER, NOTIFY"
 #define UA_SDP_MAX 8192
 
 /* ---- digest client (ua_auth.c) ---- */
@@ -169,6 +171,23 @@ struct sp_ua_call {
 	uint32_t rseq_seen;
 	struct sp_tsx *prack;
 	unsigned prack_status, pracks;
+	/* UAC: extra header lines of the INVITE (Referred-By), CRLF each */
+	char extra_hdrs[512];
+	/* call transfer (ua_refer.c, RFC 3515). Transferor: */
+	struct sp_tsx *refer;	  /* our REFER in flight (referenced) */
+	bool refer_sub;		  /* its implicit subscription is live */
+	/* Transferee: */
+	bool refer_rx;		  /* a REFER accepted, its subscription live */
+	struct sp_ua_call *xfer;  /* the call placed for it (referenced) */
+	struct sp_ua_call *xfer_of; /* (in that call) the referring call (referenced) */
+	unsigned notified;	  /* last sipfrag status sent */
+	unsigned notify_next;	  /* a status waiting for the NOTIFY in flight */
+	bool notify_final;	  /* the one in flight terminates the subscription */
+	struct sp_tsx *notify;	  /* NOTIFY in flight (referenced) */
+	struct sp_timer t_xfer_bye; /* BYE of the referring call */
+	/* our UPDATE (ua_update.c, RFC 3311) */
+	struct sp_tsx *update;	  /* in flight (referenced) */
+	bool update_offer;	  /* it carries an offer not yet answered */
 };
 
 /* ua.c */
@@ -258,7 +277,30 @@ void sp__ua_indialog_stop(struct sp_ua_call *c);
 void sp__ua_info_rx(struct sp_ua_call *c, struct sp_tsx *st, const struct sp_msg *req,
 		    const struct sp_tsx_dest *src);
 
+/* ua_refer.c */
+/* A REFER or NOTIFY received in c's dialog, CSeq checked. */
+void sp__ua_refer_rx(struct sp_ua_call *c, struct sp_tsx *st, const struct sp_msg *req,
+		     const struct sp_tsx_dest *src);
+void sp__ua_notify_rx(struct sp_ua_call *c, struct sp_tsx *st, const struct sp_msg *req,
+		      const struct sp_tsx_dest *src);
+/* c changed state (or ended): when it was placed for a REFER, NOTIFY the
+ * referring call's peer; when c is that referring call and ended, unlink. */
+void sp__ua_refer_call_state(struct sp_ua_call *c);
+/* Drops the transfer's timers, transactions and links without sending
+ * anything (sp_ua_destroy). */
+void sp__ua_refer_stop(struct sp_ua_call *c);
+
+/* ua_update.c */
+/* An UPDATE received in c's early or confirmed dialog (RFC 3311 §5.2). */
+void sp__ua_update_rx(struct sp_ua_call *c, struct sp_tsx *st, const struct sp_msg *req,
+		      const struct sp_tsx_dest *src);
+
 /* ua_uac.c */
+/* Places a call to target (normalised) with extra header lines (or
+ * NULL); over_limit: even when max_calls are active (a REFER's call). As
+ * sp_ua_call otherwise. */
+int sp__ua_call_place(struct sp_ua_call **out, struct sp_ua *ua, const char *target,
+		      const char *headers, bool over_limit);
 /* A 2xx to an INVITE that matched no transaction any more (a
  * retransmission after Timer M): re-ACK it (§13.2.2.4). */
 void sp__ua_uac_stray_2xx(struct sp_ua *ua, const struct sp_msg *resp);

@@ -60,6 +60,8 @@ void sp__ua_indialog_stop(struct sp_ua_call *c)
 	sp__ua_drop_tsx(&c->rist);
 	sp__ua_drop_tsx(&c->info);
 	c->info_n = 0;
+	sp__ua_drop_tsx(&c->update);
+	c->update_offer = false;
 	sp_free(c->reok);
 	c->reok = NULL;
 }
@@ -251,7 +253,7 @@ int sp_ua_call_hold(struct sp_ua_call *c, bool hold)
 	struct sp_ua *ua = c->ua;
 	if (!ua || c->state != SP_UA_CALL_CONFIRMED || c->ending || !c->dlg)
 		return -EINVAL;
-	if (c->reinv_busy || c->reok || sp_timer_active(&c->t_glare))
+	if (c->reinv_busy || c->reok || c->update_offer || sp_timer_active(&c->t_glare))
 		return -EBUSY;
 	if (!ua->cfg.media.hold)
 		return -ENOTSUP;
@@ -314,8 +316,9 @@ void sp__ua_reinvite_rx(struct sp_ua_call *c, struct sp_tsx *st, const struct sp
 	bool late = req->body.len == 0;
 	int rc;
 
-	/* §14.2: an INVITE of ours is pending: 491 Request Pending. */
-	if (c->reinv_busy) {
+	/* §14.2: an INVITE of ours is pending (or our UPDATE's offer, RFC
+	 * 3311 §5.2): 491 Request Pending. */
+	if (c->reinv_busy || c->update_offer) {
 		respond(c, st, req, src, 491, NULL);
 		return;
 	}

@@ -37,10 +37,11 @@ static int send_invite(struct sp_ua_call *c)
 	sp_wbuf_printf(&b,
 		       "INVITE %s SIP/2.0\r\nVia: %s\r\nMax-Forwards: 70\r\n%s"
 		       "From: %s%s%s<%s>;tag=%s\r\nTo: <%s>\r\nCall-ID: %s\r\nCSeq: %u INVITE\r\n"
-		       "Contact: %s\r\n%sAllow: %s\r\nSupported: 100rel\r\nUser-Agent: %s\r\n",
+		       "Contact: %s\r\n%s%sAllow: %s\r\nSupported: 100rel\r\nUser-Agent: %s\r\n",
 		       c->target, via, ua->has_server ? ua->route : "", ua->display[0] ? "\"" : "",
 		       ua->display, ua->display[0] ? "\" " : "", ua->aor, c->local_tag, c->target,
-		       c->call_id, c->cseq, ua->contact, c->auth_line, UA_ALLOW, ua->user_agent);
+		       c->call_id, c->cseq, ua->contact, c->extra_hdrs, c->auth_line, UA_ALLOW,
+		       ua->user_agent);
 	rc = sp_msgb_finish(&b, c->offer ? SP_STR("application/sdp") : SP_STR_NULL,
 			    c->offer ? (struct sp_str){ c->offer, c->offer_len } : SP_STR_NULL);
 	if (rc)
@@ -237,6 +238,12 @@ void sp__ua_uac_stray_2xx(struct sp_ua *ua, const struct sp_msg *resp)
 
 int sp_ua_call(struct sp_ua_call **out, struct sp_ua *ua, const char *target)
 {
+	return sp__ua_call_place(out, ua, target, NULL, false);
+}
+
+int sp__ua_call_place(struct sp_ua_call **out, struct sp_ua *ua, const char *target,
+		      const char *headers, bool over_limit)
+{
 	struct sp_ua_call *c;
 	struct sp_uri uri;
 	struct sp_parse_error perr;
@@ -244,8 +251,10 @@ int sp_ua_call(struct sp_ua_call **out, struct sp_ua *ua, const char *target)
 	char t[UA_STR_MAX];
 	int rc;
 
-	if (sp_ua_active_calls(ua) >= ua->cfg.max_calls)
+	if (!over_limit && sp_ua_active_calls(ua) >= ua->cfg.max_calls)
 		return -EBUSY;
+	if (headers && strlen(headers) >= sizeof(c->extra_hdrs))
+		return -ENOSPC;
 	rc = sp__ua_target(ua, target, t, sizeof(t));
 	if (rc)
 		return rc;
@@ -258,6 +267,7 @@ int sp_ua_call(struct sp_ua_call **out, struct sp_ua *ua, const char *target)
 	if (rc)
 		return rc;
 	snprintf(c->target, sizeof(c->target), "%s", t);
+	snprintf(c->extra_hdrs, sizeof(c->extra_hdrs), "%s", headers ? headers : "");
 	snprintf(c->peer, sizeof(c->peer), "%s", t);
 	sp__ua_token(c->call_id, 24);
 	c->cseq = sp_dialog_cseq_initial();

@@ -4,7 +4,8 @@
  *    and its CSeq checked (500 when out of order); BYE ends the call
  *    (§15.1.2), OPTIONS is answered, a re-INVITE is answered by
  *    ua_reinvite.c (§14.2), INFO by ua_info.c (RFC 6086), PRACK by
- *    ua_prack.c (RFC 3262), other methods 405/501;
+ *    ua_prack.c (RFC 3262), UPDATE by ua_update.c (RFC 3311), REFER and
+ *    NOTIFY by ua_refer.c (RFC 3515), other methods 405/501;
  *  - outside: INVITE starts a call (180, then 200 with our SDP answer after
  *    the configured delay; 486 when busy, 488 when the offer is not
  *    acceptable), CANCEL stops it (§9.2: 200, then 487), OPTIONS gets 200
@@ -345,6 +346,24 @@ static void in_dialog(struct sp_ua *ua, struct sp_tsx *st, const struct sp_msg *
 	case SP_METHOD_INFO: /* RFC 6086 §4.2.2 */
 		if (c)
 			sp__ua_info_rx(c, st, req, src);
+		else
+			sp__ua_respond(ua, st, req, src, 481, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
+		return;
+	case SP_METHOD_REFER: /* RFC 3515 §2.4.2 */
+		if (c)
+			sp__ua_refer_rx(c, st, req, src);
+		else
+			sp__ua_respond(ua, st, req, src, 481, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
+		return;
+	case SP_METHOD_NOTIFY: /* RFC 3515 §2.4.4, RFC 6665 §4.1.3 */
+		if (c)
+			sp__ua_notify_rx(c, st, req, src);
+		else
+			sp__ua_respond(ua, st, req, src, 481, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
+		return;
+	case SP_METHOD_UPDATE: /* RFC 3311 §5.2 */
+		if (c)
+			sp__ua_update_rx(c, st, req, src);
 		else
 			sp__ua_respond(ua, st, req, src, 481, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
 		return;

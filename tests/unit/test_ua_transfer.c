@@ -1,0 +1,387 @@
+/*
+ * Call transfer and UPDATE in the UA core (src/ua/ua_refer.c,
+ * ua_update.c): three UAs on one loop over loopback UDP, each call with
+ * a real sp_media_session through the media hooks:
+ *  - blind transfer (RFC 3515): alice calls bob, alice REFERs bob to
+ *    carol; bob answers 202, NOTIFYs 100 then 200 (alice answers each),
+ *    calls carol (with Referred-By), and the alice-bob call ends with
+ *    alice's BYE after the final sipfrag; bob-carol stays up;
+ *  - a REFER refused by a UA that does not accept transfers (603);
+ *  - UPDATE (RFC 3311): with an offer (answered by the media session),
+ *    without one, and 491 while a re-INVITE offer is open.
+ * Loops run until the expected state, bounded by an iteration count.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "siphon/media_session.h"
+#include "siphon/mem.h"
+#include "siphon/ua.h"
+
+#define MAX_CALLS 4
+
+struct side {
+	struct sp_ua *ua;
+	struct sp_loop *loop;
+	struct sp_ua_call *calls[MAX_CALLS]; /* every call seen (referenced) */
+	struct sp_media_session *m[MAX_CALLS];
+	unsigned ncalls, confirmed, ended;
+	unsigned refer[8]; /* ev.refer statuses, in order */
+	unsigned nrefer, refer_done;
+	bool refer_local;
+	unsigned mod_local[8], mod_remote[8];
+	unsigned nmod_local, nmod_remote;
+	unsigned transfers;
+	char referred_by[128]; /* Referred-By of the last INVITE received */
+};
+
+struct trio {
+	struct sp_loop *loop;
+	struct side a, b, c;
+};
+
+static int slot(struct side *s, struct sp_ua_call *c)
+{
+	for (unsigned i = 0; i < s->ncalls; i++)
+		if (s->calls[i] == c)
+			return (int)i;
+	assert_true(s->ncalls < MAX_CALLS);
+	s->calls[s->ncalls] = sp_mem_ref(c);
+	return (int)s->ncalls++;
+}
+
+static struct sp_media_session *media(struct side *s, struct sp_ua_call *c)
+{
+	int i = slot(s, c);
+	if (!s->m[i]) {
+		struct sp_media_config mc = {
+			.loop = s->loop,
+			.local_ip = "127.0.0.1",
+			.tone_hz = 440,
+			.dscp = 0,
+		};
+		assert_int_equal(sp_media_session_create(&s->m[i], &mc), 0);
+	}
+	return s->m[i];
+}
+
+static int h_offer(void *arg, struct sp_ua_call *c, struct sp_wbuf *sdp)
+{
+	return sp_media_session_offer(media(arg, c), sdp);
+}
+
+static int h_answer(void *arg, struct sp_ua_call *c, struct sp_str offer, struct sp_wbuf *sdp)
+{
+	return sp_media_session_answer(media(arg, c), offer, sdp);
+}
+
+static int h_set_answer(void *arg, struct sp_ua_call *c, struct sp_str answer)
+{
+	return sp_media_session_set_answer(media(arg, c), answer);
+}
+
+static int h_hold(void *arg, struct sp_ua_call *c, bool hold, struct sp_wbuf *sdp)
+{
+	return sp_media_session_hold(media(arg, c), hold, sdp);
+}
+
+static void h_cancel(void *arg, struct sp_ua_call *c)
+{
+	sp_media_session_cancel_offer(media(arg, c));
+}
+
+static void ev_state(struct sp_ua *ua, struct sp_ua_call *c, enum sp_ua_call_state st, void *arg)
+{
+	struct side *s = arg;
+	(void)ua;
+	int i = slot(s, c);
+	if (st == SP_UA_CALL_CONFIRMED)
+		s->confirmed++;
+	if (st == SP_UA_CALL_ENDED) {
+		s->ended++;
+		if (s->m[i])
+			sp_media_session_stop(s->m[i]);
+	}
+}
+
+static void ev_incoming(struct sp_ua *ua, struct sp_ua_call *c, const struct sp_msg *inv,
+			void *arg)
+{
+	struct side *s = arg;
+	(void)ua, (void)c;
+	const struct sp_hdr *h = sp_msg_hdr(inv, SP_HDR_REFERRED_BY);
+	if (h)
+		snprintf(s->referred_by, sizeof(s->referred_by), "%.*s", SP_STR_FMT(h->value));
+}
+
+static void ev_refer(struct sp_ua *ua, struct sp_ua_call *c, bool local, unsigned status,
+		     bool done, void *arg)
+{
+	struct side *s = arg;
+	(void)ua, (void)c;
+	s->refer_local = local;
+	if (s->nrefer < 8)
+		s->refer[s->nrefer++] = status;
+	if (done)
+		s->refer_done++;
+}
+
+static void ev_transfer(struct sp_ua *ua, struct sp_ua_call *c, struct sp_ua_call *n, void *arg)
+{
+	struct side *s = arg;
+	(void)ua, (void)c;
+	assert_true(sp_ua_call_outgoing(n));
+	s->transfers++;
+}
+
+static void ev_modified(struct sp_ua *ua, struct sp_ua_call *c, bool local, unsigned status,
+			void *arg)
+{
+	struct side *s = arg;
+	(void)ua, (void)c;
+	if (local && s->nmod_local < 8)
+		s->mod_local[s->nmod_local++] = status;
+	if (!local && s->nmod_remote < 8)
+		s->mod_remote[s->nmod_remote++] = status;
+}
+
+static void make_side(struct trio *t, struct side *s, const char *user, bool callee,
+		      bool accept_refer)
+{
+	struct sp_ua_config cfg = {
+		.loop = t->loop,
+		.user = user,
+		.auto_answer = callee,
+		.answer_delay_ms = 10,
+		.accept_refer = accept_refer,
+		.media = { .offer = h_offer,
+			   .answer = h_answer,
+			   .set_answer = h_set_answer,
+			   .hold = h_hold,
+			   .cancel_offer = h_cancel,
+			   .arg = s },
+		.ev = { .call_state = ev_state,
+			.incoming = ev_incoming,
+			.refer = ev_refer,
+			.transfer = ev_transfer,
+			.modified = ev_modified,
+			.arg = s },
+	};
+	s->loop = t->loop;
+	assert_int_equal(sp_sa_parse(&cfg.local, SP_STR("127.0.0.1"), 0), 0);
+	assert_int_equal(sp_ua_create(&s->ua, &cfg), 0);
+}
+
+static int trio_setup(void **state)
+{
+	static struct trio t;
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(sp_loop_create(&t.loop, NULL), 0);
+	make_side(&t, &t.a, "alice", false, false);
+	make_side(&t, &t.b, "bob", true, true);
+	make_side(&t, &t.c, "carol", true, false);
+	*state = &t;
+	return 0;
+}
+
+static void run_until(struct trio *t, const unsigned *flag, unsigned want)
+{
+	for (int i = 0; i < 3000 && *flag < want; i++)
+		sp_loop_run_once(t->loop, 10);
+	assert_true(*flag >= want);
+}
+
+static void side_free(struct side *s)
+{
+	sp_ua_destroy(s->ua);
+	for (unsigned i = 0; i < s->ncalls; i++) {
+		sp_mem_deref(s->calls[i]);
+		sp_media_session_destroy(s->m[i]);
+	}
+}
+
+static int trio_teardown(void **state)
+{
+	struct trio *t = *state;
+	struct side *all[] = { &t->a, &t->b, &t->c };
+	for (unsigned k = 0; k < 3; k++)
+		sp_ua_hangup_all(all[k]->ua, false);
+	for (int i = 0; i < 500 && (sp_ua_active_calls(t->a.ua) || sp_ua_active_calls(t->b.ua) ||
+				    sp_ua_active_calls(t->c.ua));
+	     i++)
+		sp_loop_run_once(t->loop, 10);
+	for (unsigned k = 0; k < 3; k++)
+		side_free(all[k]);
+	sp_loop_run_once(t->loop, 0);
+	sp_loop_destroy(t->loop);
+	return 0;
+}
+
+static void uri_of(struct side *s, const char *user, char *buf, size_t cap)
+{
+	char a[SP_SA_STRLEN];
+	sp_sa_print(sp_ua_local(s->ua), a, sizeof(a));
+	snprintf(buf, cap, "sip:%s@%s", user, a);
+}
+
+/* alice calls bob; returns alice's call. */
+static struct sp_ua_call *alice_calls_bob(struct trio *t)
+{
+	struct sp_ua_call *c;
+	char u[128];
+	uri_of(&t->b, "bob", u, sizeof(u));
+	assert_int_equal(sp_ua_call(&c, t->a.ua, u), 0);
+	sp_mem_deref(c); /* ev_state keeps one */
+	run_until(t, &t->a.confirmed, 1);
+	run_until(t, &t->b.confirmed, 1);
+	return c;
+}
+
+static void test_blind_transfer(void **state)
+{
+	struct trio *t = *state;
+	char carol[128];
+
+	struct sp_ua_call *ab = alice_calls_bob(t);
+	uri_of(&t->c, "carol", carol, sizeof(carol));
+	assert_int_equal(sp_ua_call_refer(ab, carol), 0);
+	assert_int_equal(sp_ua_call_refer(ab, carol), -EBUSY);
+
+	/* alice: 202, then the sipfrags 100 ... 200, the last terminating
+	 * the subscription (RFC 3515 §2.4.7). */
+	run_until(t, &t->a.refer_done, 1);
+	assert_true(t->a.refer_local);
+	assert_true(t->a.nrefer >= 3);
+	assert_int_equal(t->a.refer[0], 202);
+	assert_int_equal(t->a.refer[1], 100);
+	assert_int_equal(t->a.refer[t->a.nrefer - 1], 200);
+	/* bob reported what it accepted and NOTIFYed, the same sequence. */
+	assert_false(t->b.refer_local);
+	assert_int_equal(t->b.refer_done, 1);
+	assert_int_equal(t->b.refer[0], 202);
+	assert_int_equal(t->b.refer[t->b.nrefer - 1], 200);
+	assert_int_equal(t->b.transfers, 1);
+
+	/* carol got bob's call, with alice as Referred-By (RFC 3892). */
+	run_until(t, &t->c.confirmed, 1);
+	assert_non_null(strstr(t->c.referred_by, "sip:alice@"));
+	assert_int_equal(sp_ua_active_calls(t->c.ua), 1);
+
+	/* The transferor hangs up after the final 2xx sipfrag. */
+	assert_int_equal(sp_ua_call_hangup(ab, 0), 0);
+	run_until(t, &t->a.ended, 1);
+	run_until(t, &t->b.ended, 1);
+	assert_string_equal(sp_ua_call_reason(ab), "local BYE");
+	/* bob-carol is up: bob's second call, confirmed, media flowing. */
+	assert_int_equal(t->b.ncalls, 2);
+	assert_int_equal(sp_ua_call_state(t->b.calls[1]), SP_UA_CALL_CONFIRMED);
+	assert_int_equal(sp_ua_call_state(t->b.calls[0]), SP_UA_CALL_ENDED);
+	assert_string_equal(sp_ua_call_reason(t->b.calls[0]), "remote BYE");
+	assert_int_equal(sp_ua_active_calls(t->b.ua), 1);
+	assert_int_equal(sp_ua_active_calls(t->c.ua), 1);
+}
+
+static void test_transferee_ends_call(void **state)
+{
+	struct trio *t = *state;
+	char carol[128];
+
+	/* The transferor does not hang up: the transferee ends the
+	 * referring call itself after the final NOTIFY (RFC 5589 §6.1). */
+	struct sp_ua_call *ab = alice_calls_bob(t);
+	uri_of(&t->c, "carol", carol, sizeof(carol));
+	assert_int_equal(sp_ua_call_refer(ab, carol), 0);
+	run_until(t, &t->a.refer_done, 1);
+	run_until(t, &t->a.ended, 1);
+	assert_string_equal(sp_ua_call_reason(ab), "remote BYE");
+	run_until(t, &t->b.ended, 1);
+	assert_string_equal(sp_ua_call_reason(t->b.calls[0]), "local BYE");
+	assert_int_equal(sp_ua_active_calls(t->b.ua), 1);
+	assert_int_equal(sp_ua_active_calls(t->c.ua), 1);
+}
+
+static void test_refer_refused(void **state)
+{
+	struct trio *t = *state;
+	struct sp_ua_call *ac;
+	char u[128];
+
+	/* carol does not accept transfers: 603, the call stays. */
+	uri_of(&t->c, "carol", u, sizeof(u));
+	assert_int_equal(sp_ua_call(&ac, t->a.ua, u), 0);
+	sp_mem_deref(ac);
+	run_until(t, &t->c.confirmed, 1);
+	run_until(t, &t->a.confirmed, 1);
+	uri_of(&t->b, "bob", u, sizeof(u));
+	assert_int_equal(sp_ua_call_refer(ac, u), 0);
+	run_until(t, &t->a.refer_done, 1);
+	assert_int_equal(t->a.nrefer, 1);
+	assert_int_equal(t->a.refer[0], 603);
+	assert_int_equal(sp_ua_call_state(ac), SP_UA_CALL_CONFIRMED);
+	assert_int_equal(t->b.ncalls, 0);
+}
+
+static struct sp_media_stats stats(struct sp_media_session *m)
+{
+	struct sp_media_stats st;
+	sp_media_session_stats(m, &st);
+	return st;
+}
+
+static void test_update(void **state)
+{
+	struct trio *t = *state;
+
+	struct sp_ua_call *ab = alice_calls_bob(t);
+	struct sp_ua_call *ba = t->b.calls[0];
+	/* With an offer (RFC 3311 §5.1): bob's media session answers it. */
+	assert_int_equal(sp_ua_call_update(ab, true), 0);
+	assert_int_equal(sp_ua_call_update(ab, false), -EBUSY);
+	assert_int_equal(sp_ua_call_hold(ab, true), -EBUSY); /* an offer is open */
+	run_until(t, &t->a.nmod_local, 1);
+	assert_int_equal(t->a.mod_local[0], 200);
+	assert_int_equal(t->b.nmod_remote, 1);
+	assert_int_equal(t->b.mod_remote[0], 200);
+	assert_true(stats(t->a.m[0]).sending);
+	assert_true(stats(t->b.m[0]).sending);
+	/* Without an offer, from the callee's side. */
+	assert_int_equal(sp_ua_call_update(ba, false), 0);
+	run_until(t, &t->b.nmod_local, 1);
+	assert_int_equal(t->b.mod_local[0], 200);
+	/* Both offer at once: each answers the other 491 (§5.2). */
+	assert_int_equal(sp_ua_call_update(ab, true), 0);
+	assert_int_equal(sp_ua_call_update(ba, true), 0);
+	run_until(t, &t->a.nmod_local, 2);
+	run_until(t, &t->b.nmod_local, 2);
+	assert_int_equal(t->a.mod_local[1], 491);
+	assert_int_equal(t->b.mod_local[1], 491);
+	/* The session stays, and a new offer succeeds. */
+	assert_int_equal(sp_ua_call_state(ab), SP_UA_CALL_CONFIRMED);
+	assert_int_equal(sp_ua_call_update(ab, true), 0);
+	run_until(t, &t->a.nmod_local, 3);
+	assert_int_equal(t->a.mod_local[2], 200);
+	/* A hold by re-INVITE still works after the UPDATEs. */
+	assert_int_equal(sp_ua_call_hold(ab, true), 0);
+	run_until(t, &t->a.nmod_local, 4);
+	assert_int_equal(t->a.mod_local[3], 200);
+	assert_false(stats(t->b.m[0]).sending);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_blind_transfer, trio_setup, trio_teardown),
+		cmocka_unit_test_setup_teardown(test_transferee_ends_call, trio_setup,
+						trio_teardown),
+		cmocka_unit_test_setup_teardown(test_refer_refused, trio_setup, trio_teardown),
+		cmocka_unit_test_setup_teardown(test_update, trio_setup, trio_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
