@@ -153,7 +153,8 @@ int sp_media_session_send_dtmf(struct sp_media_session *m, const char *digits);
 void sp_media_session_stats(const struct sp_media_session *m, struct sp_media_stats *out);
 
 /* Writes one NUL-terminated line into buf[cap]:
- * "rtp sent=N recv=N lost=N (x.x%) jitter=x.xms rtt=xms codec=PCMU mos=x.xx"
+ * "rtp sent=N recv=N lost=N (x.x%) jitter=x.xms rtt=xms concealed=N codec=PCMU
+ * mos=x.xx" (concealed: frames played from packet loss concealment)
  * (rtt=-1ms when unknown; codec=- before negotiation). Returns the length
  * of the line, or -ENOSPC if it did not fit (buf then holds a truncated
  * line). */

@@ -245,10 +245,10 @@ int sp_media_session_summary(const struct sp_media_session *m, char *buf, size_t
 	sp_media_session_stats(m, &st);
 	int n = snprintf(buf, cap,
 			 "rtp sent=%llu recv=%llu lost=%lld (%.1f%%) jitter=%.1fms rtt=%dms "
-			 "codec=%s mos=%.2f",
+			 "concealed=%llu codec=%s mos=%.2f",
 			 (unsigned long long)st.sent_packets, (unsigned long long)st.recv_packets,
 			 (long long)st.lost, st.loss_pct, st.jitter_ms, st.rtt_ms,
-			 st.codec[0] ? st.codec : "-", st.mos);
+			 (unsigned long long)st.concealed_frames, st.codec[0] ? st.codec : "-", st.mos);
 	if (n < 0)
 		return -EINVAL;
 	return (size_t)n < cap ? n : -ENOSPC;

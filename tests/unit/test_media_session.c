@@ -720,7 +720,7 @@ static void test_config_errors(void **state)
 	char line[128];
 	assert_true(sp_media_session_summary(f->a, line, sizeof(line)) > 0);
 	assert_string_equal(line, "rtp sent=0 recv=0 lost=0 (0.0%) jitter=0.0ms rtt=-1ms "
-				  "codec=- mos=4.41");
+				  "concealed=0 codec=- mos=4.41");
 	assert_int_equal(sp_media_session_summary(f->a, line, 10), -ENOSPC);
 	sp_media_session_destroy(NULL);
 }
