@@ -109,6 +109,9 @@ struct sp_config {
 		uint32_t fork_timeout_s;      /* next q-value group after this; 0: on failures only; 30 */
 		uint32_t unknown_user_status; /* 480 (no enumeration) or 404 */
 		bool recurse_3xx;             /* RFC 3261 §16.7 step 4: false */
+		/* A UDP port of its own per worker for the Via of the requests
+		 * the stateful proxy forwards (docs/config.md): true */
+		bool worker_ports;
 		/* Sources whose requests are proxied without digest
 		 * authentication and may be relayed to any domain (gateways,
 		 * trunks, benchmarks): none by default. */

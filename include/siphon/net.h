@@ -111,6 +111,18 @@ void sp_net_destroy(struct sp_net *net);
  * after binding port 0), or NULL if idx is out of range. */
 const struct sp_sa *sp_net_local(const struct sp_net *net, unsigned idx);
 
+/* Reserves an ephemeral UDP port on addr's IP (addr's port is ignored)
+ * for an sp_net created later, so that the port is known before any
+ * sp_net exists: the placeholder socket takes part in SO_REUSEPORT, which
+ * the sp_net's own socket on that port joins. Sets *bound to the address
+ * with its port and returns the placeholder's fd, or a negative errno.
+ * Close the fd with sp_net_unreserve() once the sp_net is bound (until
+ * then a datagram to the port may land on the placeholder and be lost). */
+int sp_net_reserve_udp(const struct sp_sa *addr, struct sp_sa *bound);
+
+/* Closes a placeholder of sp_net_reserve_udp (fd < 0: nothing). */
+void sp_net_unreserve(int fd);
+
 /* Sends one datagram to dst from the UDP socket bound to local (NULL: the
  * first UDP socket of dst's family). A socket bound to a wildcard address
  * matches any local address of its family and port, and the datagram then

@@ -236,3 +236,29 @@ int sp_net_send_udp(struct sp_net *net, const struct sp_sa *local, const struct 
 	net->stats.udp_tx_errors++;
 	return err;
 }
+
+int sp_net_reserve_udp(const struct sp_sa *addr, struct sp_sa *bound)
+{
+	int family = addr->u.sa.sa_family;
+	int fd = sp__sock_open(family, SOCK_DGRAM);
+	int rc;
+
+	if (fd < 0)
+		return fd;
+	*bound = *addr;
+	sp_sa_set_port(bound, 0);
+	rc = sp__sock_reuse(fd, family);
+	if (!rc)
+		rc = sp__sock_bind(fd, bound); /* reads the port back */
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+void sp_net_unreserve(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}

@@ -79,6 +79,7 @@ void sp_config_defaults(struct sp_config *cfg, const char *version)
 
 	cfg->proxy.mode = SP_PROXY_STATEFUL;
 	cfg->proxy.record_route = true;
+	cfg->proxy.worker_ports = true;
 	cfg->proxy.timer_c_s = 181; /* RFC 3261 §16.6 step 11: more than 3 minutes */
 	cfg->proxy.fork_timeout_s = 30;
 	cfg->proxy.unknown_user_status = 480; /* issue 5: no enumeration through the proxy */
@@ -609,6 +610,11 @@ static int rd_recurse(struct loader *ld, const yaml_node_t *v, const char *key)
 	return get_bool(ld, v, key, &ld->cfg->proxy.recurse_3xx);
 }
 
+static int rd_worker_ports(struct loader *ld, const yaml_node_t *v, const char *key)
+{
+	return get_bool(ld, v, key, &ld->cfg->proxy.worker_ports);
+}
+
 static int rd_unknown_user(struct loader *ld, const yaml_node_t *v, const char *key)
 {
 	uint32_t st;
@@ -647,6 +653,7 @@ static int rd_proxy(struct loader *ld, const yaml_node_t *v, const char *key)
 		{ "fork_timeout_s", rd_fork_timeout },
 		{ "unknown_user_status", rd_unknown_user },
 		{ "recurse_3xx", rd_recurse },
+		{ "worker_ports", rd_worker_ports },
 		{ "trusted", rd_trusted },
 	};
 	return walk_map(ld, v, key, rules, sizeof(rules) / sizeof(rules[0]));
@@ -1008,10 +1015,10 @@ int sp_config_print(const struct sp_config *cfg, FILE *out)
 		fprintf(out, "    - %s\n", sp_digest_alg_name(cfg->auth.algorithms[i]));
 	fprintf(out,
 		"proxy:\n  mode: %s\n  record_route: %s\n  timer_c_s: %u\n  fork_timeout_s: %u\n"
-		"  unknown_user_status: %u\n  recurse_3xx: %s\n",
+		"  unknown_user_status: %u\n  recurse_3xx: %s\n  worker_ports: %s\n",
 		sp_proxy_mode_name(cfg->proxy.mode), cfg->proxy.record_route ? "true" : "false",
 		cfg->proxy.timer_c_s, cfg->proxy.fork_timeout_s, cfg->proxy.unknown_user_status,
-		cfg->proxy.recurse_3xx ? "true" : "false");
+		cfg->proxy.recurse_3xx ? "true" : "false", cfg->proxy.worker_ports ? "true" : "false");
 	if (cfg->proxy.ntrusted) {
 		fprintf(out, "  trusted:\n");
 		for (unsigned i = 0; i < cfg->proxy.ntrusted; i++) {

@@ -550,7 +550,7 @@ static int send_attempt(struct branch *b, enum sp_transport tp, const struct sp_
 {
 	struct sp__proxy_ctx *c = b->ctx;
 	struct sp__proxy_worker *pw = c->pw;
-	const struct sp_config_listen *local;
+	const struct sp_config_listen *local, *via_local = NULL;
 	char branch[SP__PXY_BRANCH_MAX];
 	struct sp_wbuf w;
 	struct sp_tsx *ct = NULL;
@@ -559,11 +559,23 @@ static int send_attempt(struct branch *b, enum sp_transport tp, const struct sp_
 	rc = sp__proxy_addr_dest(pw, tp, addr, &b->dest, &local);
 	if (rc)
 		return rc;
+	if (tp == SP_TP_UDP) {
+		/* Sent from, and named in the Via by, this worker's own port:
+		 * the responses come back to it (DESIGN.md §3), not to
+		 * whichever worker the kernel hashes the peer's address to.
+		 * Record-Route keeps the shared address. */
+		const struct sp_config_listen *own =
+			&pw->io.own_udp[sp_sa_family(addr) == AF_INET6 ? 1 : 0];
+		if (own->addr.len) {
+			via_local = own;
+			b->dest.conn = pw->io.udp_conn(pw->io.arg, &own->addr);
+		}
+	}
 	/* Each attempt is a new transaction: a new branch (§16.6 step 8). */
 	sp__pxy_branch(branch, sizeof(branch), pw->io.worker, c->loop_hash,
 		       b->index + SP__PXY_TARGETS_MAX * b->attempt++);
 	rc = sp__proxy_print_branch(pw, ctx_req(c), &c->src, &c->routing, b->target, local,
-				    branch, &w);
+				    via_local, branch, &w);
 	if (rc == 0)
 		rc = sp_tsx_request(&ct, pw->io.tsx, w.p, w.len, &b->dest, branch_event, b);
 	if (rc)

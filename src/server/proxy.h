@@ -38,6 +38,10 @@ struct sp__proxy_io {
 	int (*send)(void *arg, const struct sp_tsx_dest *to, const void *buf, size_t len);
 	/* The sp_tsx_dest.conn of a UDP send from local address `local`. */
 	void *(*udp_conn)(void *arg, const struct sp_sa *local);
+	/* This worker's own UDP address per family ([0] IPv4, [1] IPv6;
+	 * addr.len 0 when none): the stateful proxy's Via and source for UDP
+	 * branches, so their responses come back to this worker. */
+	struct sp_config_listen own_udp[2];
 	void *arg;
 };
 
@@ -146,11 +150,13 @@ int sp__proxy_target_dest(struct sp__proxy_worker *pw, struct sp_str dest,
 			  struct sp_tsx_dest *to, const struct sp_config_listen **local);
 
 /* Prints req as forwarded to target t from local with our branch into
- * pw->out (§16.6). Returns 0 or -ENOSPC. */
+ * pw->out (§16.6): Record-Route names local, the Via names via_local
+ * (NULL: local too). Returns 0 or -ENOSPC. */
 int sp__proxy_print_branch(struct sp__proxy_worker *pw, const struct sp_msg *req,
 			   const struct sp_tsx_dest *src, const struct sp__pxy_routing *routing,
 			   const struct sp__pxy_target *t, const struct sp_config_listen *local,
-			   const char *branch, struct sp_wbuf *out);
+			   const struct sp_config_listen *via_local, const char *branch,
+			   struct sp_wbuf *out);
 
 /* §16.5 after §16.4 (routing): finds the targets of req. Returns true
  * when req was answered here (480/404, 403, a redirect route's 301, an

@@ -261,13 +261,14 @@ static struct sp_str stamped_via(const struct sp_msg *req, const struct sp_tsx_d
 int sp__proxy_print_branch(struct sp__proxy_worker *pw, const struct sp_msg *req,
 			const struct sp_tsx_dest *src, const struct sp__pxy_routing *routing,
 			const struct sp__pxy_target *t, const struct sp_config_listen *local,
-			const char *branch, struct sp_wbuf *out)
+			const struct sp_config_listen *via_local, const char *branch,
+			struct sp_wbuf *out)
 {
 	char via[VIA_MAX], rr[2][RR_MAX], top[1024];
 	struct sp__pxy_fwd f = {.routing = routing};
 
 	f.ruri = t->ruri;
-	f.via = make_via(via, sizeof(via), local, branch);
+	f.via = make_via(via, sizeof(via), via_local ? via_local : local, branch);
 	f.stamped = stamped_via(req, src, top, sizeof(top));
 	add_record_route(pw, req, src, local, &f, rr);
 	for (unsigned i = 0; i < t->npath && i < SP__PXY_ROUTE_MAX; i++)

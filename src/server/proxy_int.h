@@ -41,6 +41,9 @@ struct sp__pxy_self {
 void sp__pxy_self_init(struct sp__pxy_self *self, const struct sp_config_listen *bound,
 		       unsigned nbound);
 
+/* Adds one more address of ours (a specific one); false when self is full. */
+bool sp__pxy_self_add(struct sp__pxy_self *self, const struct sp_config_listen *l);
+
 /* True when host:port (port 0: the default, 5060, or 5061 when sips) is
  * one of our addresses. host is an IP literal (IPv6 in brackets or not);
  * names never match (a Record-Route we write carries an address). */

@@ -69,6 +69,14 @@ void sp__pxy_self_init(struct sp__pxy_self *self, const struct sp_config_listen 
 		freeifaddrs(ifs);
 }
 
+bool sp__pxy_self_add(struct sp__pxy_self *self, const struct sp_config_listen *l)
+{
+	if (self->n >= SP__PXY_SELF_MAX)
+		return false;
+	self_add(self, l->tp, &l->addr);
+	return true;
+}
+
 bool sp__pxy_hostport_is_self(const struct sp__pxy_self *self, struct sp_str host, uint16_t port,
 			      bool sips)
 {

@@ -76,6 +76,12 @@ struct sp_server {
 	 * 0 becomes an ephemeral port) and the others bind the same. */
 	struct sp_config_listen bound[SP_CONFIG_MAX_LISTEN];
 	struct sp__pxy_self self; /* our addresses (set with bound) */
+	/* proxy.worker_ports: worker k's own UDP address per family at
+	 * own[k * 2 + f] (f 0 IPv4, 1 IPv6; addr.len 0: none), reserved
+	 * before the workers start; own_fd the placeholders, closed once
+	 * they are bound. NULL when off. */
+	struct sp_config_listen *own;
+	int *own_fd;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int bound_state; /* 0 pending, 1 bound, -errno failed */
@@ -596,12 +602,77 @@ static void worker_free(struct worker *w)
 	w->out = NULL;
 }
 
+/* proxy.worker_ports (docs/config.md): a UDP port of its own per worker,
+ * on the first specific (not wildcard) UDP address of each family, for
+ * the Via of the requests its stateful proxy forwards: their responses
+ * then reach the worker that owns the transaction directly, instead of
+ * the one the kernel's SO_REUSEPORT hash of the peer's address picks,
+ * which hands them over (DESIGN.md §3). All are reserved here, before any
+ * worker binds, so that every worker knows every one (loop detection,
+ * sp__pxy_hostport_is_self). Without them nothing changes. */
+static void reserve_worker_ports(struct sp_server *s)
+{
+	const struct sp_config *cfg = &s->cfg;
+	size_t n = (size_t)cfg->workers * 2;
+
+	if (!cfg->proxy.worker_ports || cfg->proxy.mode != SP_PROXY_STATEFUL || cfg->workers < 2 ||
+	    n + cfg->nlisten > SP__PXY_SELF_MAX / 2)
+		return;
+	s->own = sp_malloc(n * sizeof(*s->own));
+	s->own_fd = sp_malloc(n * sizeof(*s->own_fd));
+	if (!s->own || !s->own_fd) {
+		sp_free(s->own);
+		sp_free(s->own_fd);
+		s->own = NULL;
+		s->own_fd = NULL;
+		return;
+	}
+	memset(s->own, 0, n * sizeof(*s->own));
+	for (size_t i = 0; i < n; i++)
+		s->own_fd[i] = -1;
+	for (unsigned f = 0; f < 2; f++) {
+		const struct sp_config_listen *l = NULL;
+		for (unsigned i = 0; i < cfg->nlisten && !l; i++)
+			if (cfg->listen[i].tp == SP_TP_UDP &&
+			    sp_sa_family(&cfg->listen[i].addr) == (f ? AF_INET6 : AF_INET) &&
+			    !sp_sa_is_any(&cfg->listen[i].addr))
+				l = &cfg->listen[i];
+		for (unsigned k = 0; l && k < cfg->workers; k++) {
+			struct sp_config_listen *o = &s->own[k * 2 + f];
+			int fd = sp_net_reserve_udp(&l->addr, &o->addr);
+			if (fd < 0) {
+				/* All or none for a family: no worker of it
+				 * then has its own port. */
+				for (unsigned j = 0; j <= k; j++) {
+					sp_net_unreserve(s->own_fd[j * 2 + f]);
+					s->own_fd[j * 2 + f] = -1;
+					memset(&s->own[j * 2 + f], 0, sizeof(*o));
+				}
+				SP_LOG(SP_LOG_WARN, "proxy.worker_ports: %s", strerror(-fd));
+				break;
+			}
+			o->tp = SP_TP_UDP;
+			s->own_fd[k * 2 + f] = fd;
+		}
+	}
+}
+
+/* Closes the placeholders of reserve_worker_ports (the workers are bound). */
+static void unreserve_worker_ports(struct sp_server *s)
+{
+	for (size_t i = 0; s->own_fd && i < (size_t)s->cfg.workers * 2; i++) {
+		sp_net_unreserve(s->own_fd[i]);
+		s->own_fd[i] = -1;
+	}
+}
+
 static int worker_setup(struct sp_loop *loop, unsigned index, void *arg)
 {
 	struct sp_server *s = arg;
 	struct worker *w = &s->w[index];
 	const struct sp_config *cfg = &s->cfg;
-	struct sp_net_listen nl[SP_CONFIG_MAX_LISTEN];
+	struct sp_net_listen nl[SP_CONFIG_MAX_LISTEN + 2];
+	const struct sp_config_listen *own = s->own ? &s->own[index * 2] : NULL;
 	struct sp_net_config nc;
 	int rc;
 
@@ -626,6 +697,9 @@ static int worker_setup(struct sp_loop *loop, unsigned index, void *arg)
 			goto fail;
 	}
 	net_config(cfg, index ? s->bound : cfg->listen, nl, &nc);
+	for (unsigned f = 0; own && f < 2; f++)
+		if (own[f].addr.len)
+			nl[nc.nlisten++] = (struct sp_net_listen){.tp = SP_TP_UDP, .addr = own[f].addr};
 	rc = sp_net_create(&w->net, loop, &nc, on_recv, NULL, w);
 	if (index == 0) {
 		pthread_mutex_lock(&s->lock);
@@ -635,6 +709,9 @@ static int worker_setup(struct sp_loop *loop, unsigned index, void *arg)
 				s->bound[i].addr = *sp_net_local(w->net, i);
 			}
 			sp__pxy_self_init(&s->self, s->bound, cfg->nlisten);
+			for (size_t i = 0; s->own && i < (size_t)cfg->workers * 2; i++)
+				if (s->own[i].addr.len)
+					sp__pxy_self_add(&s->self, &s->own[i]);
 		}
 		s->bound_state = rc ? rc : 1;
 		pthread_cond_broadcast(&s->cond);
@@ -673,6 +750,8 @@ static int worker_setup(struct sp_loop *loop, unsigned index, void *arg)
 			.udp_conn = udp_conn,
 			.arg = w,
 		};
+		for (unsigned f = 0; own && f < 2; f++)
+			pio.own_udp[f] = own[f];
 		rc = sp__proxy_worker_create(&w->proxy, &pio);
 		if (rc)
 			goto fail;
@@ -725,8 +804,12 @@ int sp_server_start(struct sp_server **out, const struct sp_config *cfg)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
 
+	reserve_worker_ports(s);
 	rc = sp_workers_start(&s->workers, cfg->workers, worker_setup, worker_teardown, s);
+	unreserve_worker_ports(s);
 	if (rc) {
+		sp_free(s->own);
+		sp_free(s->own_fd);
 		sp__regsvc_destroy(s->reg);
 		pthread_cond_destroy(&s->cond);
 		pthread_mutex_destroy(&s->lock);
@@ -762,6 +845,8 @@ void sp_server_stop(struct sp_server *s)
 	sp__regsvc_destroy(s->reg);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
+	sp_free(s->own);
+	sp_free(s->own_fd);
 	sp_free(s->w);
 	sp_free(s);
 }

@@ -141,6 +141,57 @@ s=$("$IT_PY" "$IT_SIPMSG" send "$IT_HOST" "$IT_PORT" udp "$IT_TMP/v6.sip" --expe
 	"$IT_PY" -c 'import json,sys; r=json.load(sys.stdin)["responses"]; print([x["status"] for x in r if x["status"] >= 200][:1])')
 it_check "a next hop of a family we have no socket for gets 500 at once (got $s)" test "$s" = "[500]"
 
+# ---- proxy.worker_ports ------------------------------------------------------------------
+# With two workers each forwards UDP requests from a port of its own (Via
+# and source), and the responses sent there come back through it: a fake
+# callee answers 486 to the Via of each INVITE; every caller must get it.
+WP_OUT=$("$IT_PY" - "$IT_HOST" "$IT_PORT" "$(it_free_port)" 2>&1 <<'PYEOF'
+import socket, sys
+host, port, cport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+callee = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+callee.bind((host, cport))
+callee.settimeout(3)
+vias, answered = set(), 0
+for i in range(8):
+    caller = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    caller.bind((host, 0))
+    caller.settimeout(3)
+    me = caller.getsockname()[1]
+    caller.sendto((
+        "INVITE sip:x@%s:%d SIP/2.0\r\nVia: SIP/2.0/UDP %s:%d;branch=z9hG4bK-wp%d\r\n"
+        "Max-Forwards: 70\r\nFrom: <sip:c@192.0.2.1>;tag=1\r\nTo: <sip:x@%s>\r\n"
+        "Call-ID: wp%d-%d@test\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+        % (host, cport, host, me, i, host, i, me)).encode(), (host, port))
+    req = callee.recv(65535).decode()
+    while not req.startswith("INVITE"):  # the proxy's ACK for the last 486
+        req = callee.recv(65535).decode()
+    head = req.split("\r\n\r\n")[0].split("\r\n")
+    top = next(l for l in head if l.lower().startswith("via:"))
+    sent_by = top.split()[2].split(";")[0]
+    vias.add(int(sent_by.rsplit(":", 1)[1]))
+    resp = ["SIP/2.0 486 Busy Here"]
+    for l in head[1:]:
+        name = l.split(":")[0].lower()
+        if name in ("via", "from", "call-id", "cseq"):
+            resp.append(l)
+        elif name == "to":
+            resp.append(l + ";tag=wp")
+    resp.append("Content-Length: 0")
+    callee.sendto(("\r\n".join(resp) + "\r\n\r\n").encode(), (host, int(sent_by.rsplit(":", 1)[1])))
+    while True:
+        r = caller.recv(65535).decode()
+        if not r.startswith("SIP/2.0 100"):
+            break
+    answered += r.startswith("SIP/2.0 486")
+print("ports=%s answered=%d" % (",".join(map(str, sorted(vias))), answered))
+PYEOF
+)
+echo "worker ports: $WP_OUT"
+it_check "forwarded requests name a worker's own port in their Via, not $IT_PORT ($WP_OUT)" \
+	bash -c "grep -q 'ports=' <<<'$WP_OUT' && ! grep -qE '(=|,)$IT_PORT(,| )' <<<'$WP_OUT'"
+it_check "the responses sent to those ports reach every caller ($WP_OUT)" \
+	grep -q 'answered=8' <<<"$WP_OUT"
+
 it_alive
 it_stop
 it_finish

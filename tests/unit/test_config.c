@@ -46,6 +46,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.sip.max_message_bytes, 65535);
 	assert_int_equal(c.sip.max_header_bytes, 16384);
 	assert_int_equal(c.sip.max_transactions, 500000);
+	assert_true(c.proxy.worker_ports);
 	assert_int_equal(c.sip.dscp, 24);
 	assert_int_equal(c.tcp.idle_timeout_s, 300);
 	assert_int_equal(c.tcp.max_connections_per_ip, 64);
@@ -321,7 +322,7 @@ static void test_proxy_keys(void **state)
 	assert_string_equal(c.dns.enum_suffix, "e164.arpa");
 	int rc = load(&c,
 		      "proxy: {mode: stateless, record_route: false, timer_c_s: 5,"
-		      " fork_timeout_s: 2, unknown_user_status: 404, recurse_3xx: true,"
+		      " fork_timeout_s: 2, unknown_user_status: 404, recurse_3xx: true, worker_ports: false,"
 		      " trusted: [127.0.0.2/32]}\n"
 		      "routes:\n"
 		      "  - domain: Uas.Test\n"
@@ -342,6 +343,7 @@ static void test_proxy_keys(void **state)
 	assert_int_equal(c.proxy.timer_c_s, 5);
 	assert_int_equal(c.proxy.unknown_user_status, 404);
 	assert_true(c.proxy.recurse_3xx);
+	assert_false(c.proxy.worker_ports);
 	assert_int_equal(c.proxy.ntrusted, 1);
 	assert_int_equal(c.nroutes, 4);
 	assert_int_equal(c.routes[0].match, SP_ROUTE_DOMAIN);
