@@ -113,8 +113,9 @@ const struct sp_sa *sp_net_local(const struct sp_net *net, unsigned idx);
 
 /* Reserves an ephemeral UDP port on addr's IP (addr's port is ignored)
  * for an sp_net created later, so that the port is known before any
- * sp_net exists: the placeholder socket takes part in SO_REUSEPORT, which
- * the sp_net's own socket on that port joins. Sets *bound to the address
+ * sp_net exists: a port no socket uses (chosen without SO_REUSEPORT, so
+ * never one another socket would share), then a placeholder on it that
+ * takes part in SO_REUSEPORT, which the sp_net's own socket joins. Sets *bound to the address
  * with its port and returns the placeholder's fd, or a negative errno.
  * Close the fd with sp_net_unreserve() once the sp_net is bound (until
  * then a datagram to the port may land on the placeholder and be lost). */

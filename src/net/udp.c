@@ -240,16 +240,25 @@ int sp_net_send_udp(struct sp_net *net, const struct sp_sa *local, const struct 
 int sp_net_reserve_udp(const struct sp_sa *addr, struct sp_sa *bound)
 {
 	int family = addr->u.sa.sa_family;
-	int fd = sp__sock_open(family, SOCK_DGRAM);
-	int rc;
+	int fd, rc;
 
-	if (fd < 0)
+	/* A free port first, from a socket without SO_REUSEADDR/REUSEPORT:
+	 * the kernel's automatic choice for one with them may pick a port
+	 * that another socket of the same user shares already. */
+	if ((fd = sp__sock_open(family, SOCK_DGRAM)) < 0)
 		return fd;
 	*bound = *addr;
 	sp_sa_set_port(bound, 0);
+	rc = sp__sock_bind(fd, bound);
+	close(fd);
+	if (rc)
+		return rc;
+	/* Then the placeholder on that port, which the sp_net joins. */
+	if ((fd = sp__sock_open(family, SOCK_DGRAM)) < 0)
+		return fd;
 	rc = sp__sock_reuse(fd, family);
 	if (!rc)
-		rc = sp__sock_bind(fd, bound); /* reads the port back */
+		rc = sp__sock_bind(fd, bound);
 	if (rc) {
 		close(fd);
 		return rc;
