@@ -32,8 +32,18 @@
  * call once the new one is answered. UPDATE (RFC 3311, ua_update.c) is
  * sent and answered within a dialog.
  *
- * Not in this delivery: attended transfer (Replaces), session timers,
- * TLS.
+ * Session timers (RFC 4028, ua_timer.c): INVITEs support timer and may
+ * ask for an interval; an INVITE asking for one is honoured (422 below
+ * our minimum); the refresher refreshes at half the interval (UPDATE, or
+ * re-INVITE), the other side sends BYE when the session expires.
+ *
+ * Attended transfer (RFC 3891, ua_replaces.c): sp_ua_call_refer_replaces
+ * sends REFER with a Refer-To carrying ?Replaces=; a transferee puts
+ * that Replaces into its INVITE; an INVITE with Replaces naming one of our
+ * dialogs is answered at once and the replaced call ended (481 when none
+ * matches).
+ *
+ * Not in this delivery: TLS.
  *
  * Nothing is thread-safe: everything runs on cfg->loop's thread.
  */
@@ -163,6 +173,18 @@ struct sp_ua_config {
 				       * beyond max_calls), NOTIFYs of its progress,
 				       * BYE of the referring call once the new one
 				       * is answered. false: 603 Decline */
+	uint32_t session_expires;     /* RFC 4028 §7.1: the Session-Expires our
+				       * INVITEs ask for (s); 0: none (Supported:
+				       * timer is sent anyway) */
+	uint32_t min_se;	      /* RFC 4028 §8.1: our minimum interval (s):
+				       * an INVITE asking less gets 422; also sent as
+				       * Min-SE with session_expires. 0: 90. Below
+				       * 90 only for tests */
+	uint32_t keepalive_s;	      /* RFC 5626 §4.4.1: CRLF CRLF ping to the
+				       * server every this many seconds while
+				       * registered over TCP; 0: 30 */
+	bool no_session_refresh;      /* test hook: never send a session refresh
+				       * (the peer's §10 expiry then ends calls) */
 	struct sp_ua_media media;
 	struct sp_ua_events ev;
 	sp_ua_trace_cb trace;	      /* may be NULL */
@@ -206,6 +228,10 @@ int sp_ua_unregister(struct sp_ua *ua);
 
 /* True while a binding is held (the last REGISTER succeeded). */
 bool sp_ua_registered(const struct sp_ua *ua);
+
+/* CRLF CRLF keep-alives sent to the server (RFC 5626 §4.4.1): every
+ * cfg.keepalive_s while registered over TCP. */
+unsigned sp_ua_keepalives(const struct sp_ua *ua);
 
 /* ---- calls (RFC 3261 §13-§15) ---- */
 
@@ -293,6 +319,13 @@ int sp_ua_call_update(struct sp_ua_call *call, bool offer);
  * those received that matched our reliable 180. */
 unsigned sp_ua_call_pracks(const struct sp_ua_call *call);
 
+/* Session timer of the call (RFC 4028): the interval in force in
+ * seconds (0: none), whether we are the refresher, and how many refreshes
+ * (re-INVITE or UPDATE carrying Session-Expires, either way) succeeded. */
+uint32_t sp_ua_call_session_expires(const struct sp_ua_call *call);
+bool sp_ua_call_session_refresher(const struct sp_ua_call *call);
+unsigned sp_ua_call_session_refreshes(const struct sp_ua_call *call);
+
 /* Blind transfer (RFC 3515 §2.4.1): sends REFER in the call's dialog
  * with Refer-To target (normalised as for sp_ua_call) and Referred-By our
  * address-of-record (RFC 3892). The result and the progress the peer
@@ -302,6 +335,14 @@ unsigned sp_ua_call_pracks(const struct sp_ua_call *call);
  * CONFIRMED or is ending); -EBUSY (a REFER of ours is in progress);
  * -ENOMEM or a send error. */
 int sp_ua_call_refer(struct sp_ua_call *call, const char *target);
+
+/* Attended transfer (RFC 3891 §5, RFC 5589 §7): as sp_ua_call_refer,
+ * with Refer-To the peer of other (another CONFIRMED call of this UA)
+ * and ?Replaces= naming other's dialog as that peer sees it; the peer of
+ * call then calls it with Replaces, and other's peer ends other with BYE.
+ * Returns as sp_ua_call_refer; -EINVAL also when other is not a CONFIRMED
+ * call of this UA. */
+int sp_ua_call_refer_replaces(struct sp_ua_call *call, const struct sp_ua_call *other);
 
 /* ---- other requests outside a dialog ---- */
 

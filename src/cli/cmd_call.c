@@ -25,6 +25,7 @@ static void usage(FILE *out)
 		"                   [--play F.wav | --tone HZ] [--record F.wav] [--duration S]\n"
 		"                   [--dtmf DIGITS [--dtmf-info]] [--hold-after S [--hold-for S]]\n"
 		"                   [--transfer-to URI2 [--transfer-after S]]\n"
+		"                   [--session-expires S [--min-se S]]\n"
 		"                   [--timeout S] [options]\n"
 		"\n"
 		"Calls URI (sip:user@host[:port], user@host, or a user of our domain), keeps\n"
@@ -41,12 +42,20 @@ static void usage(FILE *out)
 		"  --transfer-to URI2  blind transfer (RFC 3515): REFER the peer to URI2\n"
 		"                      --transfer-after seconds (default 1) after the answer,\n"
 		"                      follow its NOTIFYs and hang up after the final one\n"
+		"  --session-expires S ask for a session timer (RFC 4028) of S seconds: the\n"
+		"                      refresher (the callee says who) refreshes at S/2 with\n"
+		"                      UPDATE or re-INVITE, the other side sends BYE when no\n"
+		"                      refresh came; a 422 is retried with its Min-SE\n"
+		"                      (default: none; Supported: timer is always sent)\n"
+		"  --min-se S          our minimum interval (default 90); below 90 only for\n"
+		"                      tests; sent as Min-SE with --session-expires\n"
 		"%s%s"
 		"  -h, --help          this text\n"
 		"\n"
 		"Prints: call URI status=CODE duration=Ss reason=\"...\" peer=URI rtp sent=...\n"
 		"        [dtmf=DIGITS received] [reinvite=STATUS,... of the re-INVITEs]\n"
 		"        [refer=STATUS,... the REFER's status, then each NOTIFY's sipfrag]\n"
+		"        [session-expires=S refresher=us|peer refreshes=N]\n"
 		"Exit status: 0 the call was answered (with --transfer-to: and the transfer\n"
 		"succeeded), 1 it was not (busy, rejected, no answer, ...), 2 usage error.\n",
 		sp_phone_common_help, sp_phone_media_help);
@@ -160,11 +169,13 @@ int sp_cmd_call(int argc, char **argv)
 		{ "hold-for", required_argument, NULL, 'F' },
 		{ "transfer-to", required_argument, NULL, 'T' },
 		{ "transfer-after", required_argument, NULL, 'X' },
+		{ "session-expires", required_argument, NULL, 'S' },
+		{ "min-se", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sp_phone p = { .verb = "call" };
-	double duration = 10, timeout = 30;
+	double duration = 10, timeout = 30, v;
 	const char *dtmf = NULL;
 	bool dtmf_info = false;
 	int c, rc;
@@ -202,6 +213,16 @@ int sp_cmd_call(int argc, char **argv)
 		case 'X':
 			if (num("--transfer-after", optarg, 86400, &transfer_after))
 				return SP_EXIT_USAGE;
+			break;
+		case 'S':
+			if (num("--session-expires", optarg, 86400, &v) || v < 1)
+				return SP_EXIT_USAGE;
+			p.session_expires = (uint32_t)v;
+			break;
+		case 'M':
+			if (num("--min-se", optarg, 86400, &v) || v < 1)
+				return SP_EXIT_USAGE;
+			p.min_se = (uint32_t)v;
 			break;
 		default:
 			rc = sp_phone_opt(&p, c, optarg);

@@ -25,6 +25,8 @@ const char sp_phone_common_help[] =
 	"  --user USER[@DOMAIN] our identity (DOMAIN: default the server's address)\n"
 	"  --password PW       digest password (else $SIPHON_PASSWORD)\n"
 	"  --transport udp|tcp SIP transport (default udp)\n"
+	"  --keepalive S       registered over TCP: send a CRLF CRLF keep-alive to the\n"
+	"                      server every S seconds (RFC 5626 §4.4.1; default 30)\n"
 	"  --local-ip IP       address to bind and advertise (default: 127.0.0.1 when\n"
 	"                      the server is loopback, else the route's source address)\n"
 	"  --verbose           log the UA's decisions to standard error\n"
@@ -79,6 +81,12 @@ int sp_phone_opt(struct sp_phone *p, int id, const char *arg)
 			p->tp = SP_TP_TCP;
 		else
 			return bad(p, "--transport", arg);
+		return 1;
+	case PH_OPT_KEEPALIVE:
+		v = strtoul(arg, &end, 10);
+		if (*end || !*arg || *arg == '-' || v < 1 || v > 86400)
+			return bad(p, "--keepalive", arg);
+		p->keepalive_s = (uint32_t)v;
 		return 1;
 	case PH_OPT_LOCAL_IP: {
 		struct sp_sa sa;
@@ -349,6 +357,14 @@ static void ev_call_state(struct sp_ua *ua, struct sp_ua_call *call, enum sp_ua_
 		size_t n = strlen(extra);
 		snprintf(extra + n, sizeof(extra) - n, " prack=%u", sp_ua_call_pracks(call));
 	}
+	if (sp_ua_call_session_expires(call)) {
+		/* RFC 4028: the interval, who refreshed, and how often. */
+		size_t n = strlen(extra);
+		snprintf(extra + n, sizeof(extra) - n, " session-expires=%u refresher=%s refreshes=%u",
+			 sp_ua_call_session_expires(call),
+			 sp_ua_call_session_refresher(call) ? "us" : "peer",
+			 sp_ua_call_session_refreshes(call));
+	}
 	sp_msec a = sp_ua_call_answered_at(call), e = sp_ua_call_ended_at(call);
 	double dur = a >= 0 && e >= a ? (double)(e - a) / 1000.0 : 0.0;
 	snprintf(line, sizeof(line), "status=%u duration=%.1fs reason=\"%s\" peer=%s %s%s",
@@ -464,6 +480,9 @@ int sp_phone_start(struct sp_phone *p, bool need_server)
 		.answer_delay_ms = p->answer_delay_ms,
 		.rel100 = p->rel100,
 		.accept_refer = p->accept_refer,
+		.session_expires = p->session_expires,
+		.min_se = p->min_se,
+		.keepalive_s = p->keepalive_s,
 		.media = { .offer = h_offer,
 			   .answer = h_answer,
 			   .set_answer = h_set_answer,

@@ -31,6 +31,7 @@ enum {
 	PH_OPT_RTP_PORTS,
 	PH_OPT_VERBOSE,
 	PH_OPT_TRACE,
+	PH_OPT_KEEPALIVE,
 };
 
 #define PH_COMMON_OPTIONS                                                          \
@@ -38,6 +39,7 @@ enum {
 		{ "user", required_argument, NULL, PH_OPT_USER },                  \
 		{ "password", required_argument, NULL, PH_OPT_PASSWORD },          \
 		{ "transport", required_argument, NULL, PH_OPT_TRANSPORT },        \
+		{ "keepalive", required_argument, NULL, PH_OPT_KEEPALIVE },        \
 		{ "local-ip", required_argument, NULL, PH_OPT_LOCAL_IP },          \
 		{ "verbose", no_argument, NULL, PH_OPT_VERBOSE },                \
 		{ "trace", no_argument, NULL, PH_OPT_TRACE }
@@ -68,12 +70,15 @@ struct sp_phone {
 	unsigned tone;
 	bool echo, verbose, trace;
 	uint16_t rtp_min, rtp_max;
+	uint32_t keepalive_s; /* RFC 5626 §4.4.1 CRLF pings on TCP; 0: 30 */
 	/* what the verb sets before sp_phone_start */
 	bool auto_answer;
 	uint32_t answer_delay_ms;
 	bool rel100;		  /* send the 180 reliably (RFC 3262) when asked */
 	bool accept_refer;	  /* follow a peer's REFER (RFC 3515 transferee) */
 	uint32_t hangup_after_ms; /* BYE this long after a call is up; 0: never */
+	uint32_t session_expires; /* RFC 4028: Session-Expires our INVITEs ask for */
+	uint32_t min_se;	  /* RFC 4028: our minimum interval; 0: 90 s */
 	uint16_t local_port;	  /* SIP port; 0: ephemeral */
 	sp_phone_call_cb on_call_end;
 	void (*on_message)(struct sp_phone *p, const struct sp_msg *msg);

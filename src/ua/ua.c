@@ -277,6 +277,7 @@ int sp_ua_create(struct sp_ua **out, const struct sp_ua_config *cfg)
 	if (cfg->tsx)
 		ua->cfg.tsx = NULL; /* not kept: copied into the layer below */
 	sp_timer_init(&ua->reg.refresh);
+	sp_timer_init(&ua->reg.keepalive);
 
 	rc = bind_sockets(ua);
 	if (rc)

@@ -34,6 +34,7 @@ static void call_free(void *obj)
 	sp_mem_deref(c->notify);
 	sp_mem_deref(c->xfer);
 	sp_mem_deref(c->xfer_of);
+	sp_mem_deref(c->replaces);
 }
 
 int sp__ua_call_new(struct sp_ua_call **out, struct sp_ua *ua, bool outgoing)
@@ -52,6 +53,7 @@ int sp__ua_call_new(struct sp_ua_call **out, struct sp_ua *ua, bool outgoing)
 	sp_timer_init(&c->t_renoack);
 	sp_timer_init(&c->t_rel);
 	sp_timer_init(&c->t_xfer_bye);
+	sp_timer_init(&c->t_se);
 	sp__ua_token(c->local_tag, 12);
 	c->next = ua->calls; /* the UA's reference: the one zalloc gave */
 	ua->calls = c;
@@ -71,6 +73,8 @@ void sp__ua_call_set_state(struct sp_ua_call *c, enum sp_ua_call_state st)
 		ua->cfg.ev.call_state(ua, c, st, ua->cfg.ev.arg);
 	if (c->xfer_of && c->ua)
 		sp__ua_refer_call_state(c); /* RFC 3515 §2.4.4: NOTIFY progress */
+	if (c->replaces && c->ua && (st == SP_UA_CALL_ANSWERED || st == SP_UA_CALL_CONFIRMED))
+		sp__ua_replaces_done(c); /* RFC 3891 §3 */
 }
 
 void sp__ua_drop_tsx(struct sp_tsx **t)
@@ -104,6 +108,7 @@ void sp__ua_call_end(struct sp_ua_call *c, unsigned status, const char *reason)
 	sp__ua_drop_tsx(&c->ict);
 	sp__ua_drop_tsx(&c->ist);
 	sp__ua_drop_tsx(&c->bye);
+	c->replaces = sp_mem_deref(c->replaces); /* RFC 3891 §3: left unchanged */
 	c->state = SP_UA_CALL_ENDED;
 	c->ended_at = sp_loop_now(ua->loop);
 	sp_mem_ref(c);
@@ -167,7 +172,9 @@ static void on_bye(struct sp_tsx *t, const struct sp_msg *msg, int err, void *ar
 	(void)err;
 	if (msg && msg->status < 200)
 		return;
-	sp__ua_call_end(c, 0, "local BYE");
+	/* A reason given when the BYE was sent ("no ACK", "session
+	 * expired") stands. */
+	sp__ua_call_end(c, 0, c->reason ? c->reason : "local BYE");
 }
 
 int sp__ua_call_bye(struct sp_ua_call *c)

@@ -76,6 +76,8 @@ struct sp__ua_reg {
 	uint32_t cseq;
 	struct sp__ua_auth auth;
 	struct sp_timer refresh;
+	struct sp_timer keepalive; /* RFC 5626 §4.4.1 CRLF pings on TCP */
+	unsigned pings;
 };
 
 struct sp_ua {
@@ -100,6 +102,8 @@ struct sp_ua {
 	struct sp__ua_ood *oods;  /* ... listed */
 	char out[UA_BUF_MAX];	  /* message being built */
 };
+
+enum sp__ua_se_phase { SP__SE_REFRESH, SP__SE_EXPIRY };
 
 struct sp_ua_call {
 	struct sp_ua *ua; /* NULL once the UA is gone */
@@ -188,6 +192,19 @@ struct sp_ua_call {
 	/* our UPDATE (ua_update.c, RFC 3311) */
 	struct sp_tsx *update;	  /* in flight (referenced) */
 	bool update_offer;	  /* it carries an offer not yet answered */
+	/* session timer (ua_timer.c, RFC 4028) */
+	uint32_t se_req;	  /* UAC: Session-Expires to ask for; 0: none */
+	uint32_t se_min;	  /* UAC: Min-SE to send; 0: none */
+	unsigned se_retries;	  /* 422s answered (§7.4) */
+	uint32_t se;		  /* the interval in force (s); 0: no timer */
+	bool se_refresher;	  /* we refresh */
+	bool se_peer_update;	  /* the peer allows UPDATE: refresh with it */
+	enum sp__ua_se_phase se_phase;
+	unsigned se_refreshes;	  /* refreshes that succeeded */
+	struct sp_timer t_se;
+	/* RFC 3891 (ua_replaces.c): the call this incoming one replaces,
+	 * ended once this one is answered (referenced) */
+	struct sp_ua_call *replaces;
 };
 
 /* ua.c */
@@ -295,6 +312,42 @@ void sp__ua_refer_stop(struct sp_ua_call *c);
 void sp__ua_update_rx(struct sp_ua_call *c, struct sp_tsx *st, const struct sp_msg *req,
 		      const struct sp_tsx_dest *src);
 
+/* ua_timer.c (RFC 4028) */
+/* Our minimum session interval (cfg.min_se, else 90 s). */
+uint32_t sp__ua_min_se(const struct sp_ua *ua);
+/* The initial INVITE's Session-Expires/Min-SE lines (§7.1) into buf. */
+int sp__ua_timer_invite_hdrs(const struct sp_ua_call *c, char *buf, size_t cap);
+/* A 422 to our INVITE: true when it is to be retried with the larger
+ * Session-Expires/Min-SE now in c (§7.4). */
+bool sp__ua_timer_422(struct sp_ua_call *c, const struct sp_msg *resp);
+/* The 2xx to our INVITE, re-INVITE or UPDATE: takes its Session-Expires
+ * (or its absence) and (re)arms the timer (§7.2). */
+void sp__ua_timer_uac_2xx(struct sp_ua_call *c, const struct sp_msg *resp);
+/* An INVITE, re-INVITE or UPDATE we accept: takes its Session-Expires and
+ * writes the 2xx's Session-Expires/Require lines into buf (§9); the timer
+ * is armed by sp__ua_timer_start once the 2xx is sent. */
+int sp__ua_timer_uas(struct sp_ua_call *c, const struct sp_msg *req, char *buf, size_t cap);
+void sp__ua_timer_start(struct sp_ua_call *c);
+/* Supported/Session-Expires lines of a re-INVITE or UPDATE we send. */
+int sp__ua_timer_refresh_hdrs(const struct sp_ua_call *c, char *buf, size_t cap);
+/* An initial INVITE: 422 with the Min-SE line in buf when its
+ * Session-Expires is below our minimum (§8.1), else 0. */
+int sp__ua_timer_check(struct sp_ua *ua, const struct sp_msg *req, char *buf, size_t cap);
+
+/* ua_replaces.c (RFC 3891) */
+/* An initial INVITE's Replaces: 0 with *out NULL (none) or a new
+ * reference to the call to replace; else the status to refuse it with
+ * (400, 481, 486). */
+int sp__ua_replaces_rx(struct sp_ua *ua, const struct sp_msg *req, struct sp_ua_call **out);
+/* c (answered) replaced c->replaces: ends that one (BYE or CANCEL). */
+void sp__ua_replaces_done(struct sp_ua_call *c);
+/* The Refer-To URI for an attended transfer to other's peer:
+ * "sip:..?Replaces=<escaped dialog ID as that peer sees it>". */
+int sp__ua_replaces_uri(struct sp_ua *ua, const struct sp_ua_call *other, char *buf, size_t cap);
+/* The "Replaces: ...\r\n" line (unescaped) a Refer-To URI's headers ask
+ * for, or "" when none. Returns 0, -EINVAL or -ENOSPC. */
+int sp__ua_refer_to_replaces(struct sp_str uri_raw, char *buf, size_t cap);
+
 /* ua_uac.c */
 /* Places a call to target (normalised) with extra header lines (or
  * NULL); over_limit: even when max_calls are active (a REFER's call). As
@@ -319,6 +372,10 @@ void sp__ua_uas_reject(struct sp_ua_call *c, unsigned status, const char *reason
 /* ua_prack.c */
 /* True when a header id of msg lists the option tag (Require, Supported). */
 bool sp__ua_has_option(const struct sp_msg *msg, enum sp_hdr_id id, const char *tag);
+/* Counts the option tags of header id: *all of them, and the return
+ * value those equal to tag. */
+unsigned sp__ua_option_count(const struct sp_msg *msg, enum sp_hdr_id id, const char *tag,
+			     unsigned *all);
 /* True when it lists tag and nothing else. */
 bool sp__ua_only_option(const struct sp_msg *msg, enum sp_hdr_id id, const char *tag);
 /* RFC 3262 §3: the 180 to invite goes reliably (cfg.rel100 and the

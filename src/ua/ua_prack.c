@@ -24,7 +24,7 @@
 
 /* Counts the option tags of header id in msg: *all of them, and the
  * return value those equal to tag. */
-static unsigned count_option(const struct sp_msg *msg, enum sp_hdr_id id, const char *tag,
+unsigned sp__ua_option_count(const struct sp_msg *msg, enum sp_hdr_id id, const char *tag,
 			     unsigned *all)
 {
 	unsigned n = 0;
@@ -52,12 +52,12 @@ static unsigned count_option(const struct sp_msg *msg, enum sp_hdr_id id, const 
 bool sp__ua_has_option(const struct sp_msg *msg, enum sp_hdr_id id, const char *tag)
 {
 	unsigned all;
-	return count_option(msg, id, tag, &all) > 0;
+	return sp__ua_option_count(msg, id, tag, &all) > 0;
 }
 
 bool sp__ua_only_option(const struct sp_msg *msg, enum sp_hdr_id id, const char *tag)
 {
-	unsigned all, n = count_option(msg, id, tag, &all);
+	unsigned all, n = sp__ua_option_count(msg, id, tag, &all);
 	return all > 0 && n == all;
 }
 

@@ -57,21 +57,15 @@ static void on_refer(struct sp_tsx *t, const struct sp_msg *msg, int err, void *
 	sp_mem_deref(c);
 }
 
-int sp_ua_call_refer(struct sp_ua_call *c, const char *target)
+/* Sends the REFER with Refer-To t (a URI, maybe with ?headers). */
+static int refer_send(struct sp_ua_call *c, const char *t)
 {
 	struct sp_ua *ua = c->ua;
 	struct sp_tsx_dest dest;
 	struct sp_wbuf b;
-	char t[UA_STR_MAX], via[160], hdrs[UA_STR_MAX * 2 + 128];
+	char via[160], hdrs[UA_STR_MAX * 4 + 128];
 	int rc;
 
-	if (!ua || c->state != SP_UA_CALL_CONFIRMED || c->ending || !c->dlg)
-		return -EINVAL;
-	if (c->refer || c->refer_sub)
-		return -EBUSY;
-	rc = sp__ua_target(ua, target, t, sizeof(t));
-	if (rc)
-		return rc;
 	rc = sp__ua_via(ua, via, sizeof(via));
 	if (rc)
 		return rc;
@@ -92,6 +86,36 @@ int sp_ua_call_refer(struct sp_ua_call *c, const char *target)
 	if (rc == 0)
 		c->refer_sub = true;
 	return rc;
+}
+
+int sp_ua_call_refer(struct sp_ua_call *c, const char *target)
+{
+	struct sp_ua *ua = c->ua;
+	char t[UA_STR_MAX];
+	int rc;
+
+	if (!ua || c->state != SP_UA_CALL_CONFIRMED || c->ending || !c->dlg)
+		return -EINVAL;
+	if (c->refer || c->refer_sub)
+		return -EBUSY;
+	rc = sp__ua_target(ua, target, t, sizeof(t));
+	return rc ? rc : refer_send(c, t);
+}
+
+int sp_ua_call_refer_replaces(struct sp_ua_call *c, const struct sp_ua_call *other)
+{
+	struct sp_ua *ua = c->ua;
+	char t[UA_STR_MAX * 3];
+	int rc;
+
+	if (!ua || c == other || c->state != SP_UA_CALL_CONFIRMED || c->ending || !c->dlg)
+		return -EINVAL;
+	if (c->refer || c->refer_sub)
+		return -EBUSY;
+	/* RFC 3891 §5, RFC 5589 §7: Refer-To other's peer, replacing that
+	 * dialog. */
+	rc = sp__ua_replaces_uri(ua, other, t, sizeof(t));
+	return rc ? rc : refer_send(c, t);
 }
 
 /* "SIP/2.0 200 OK": the status code of a message/sipfrag status line. */
@@ -289,7 +313,7 @@ void sp__ua_refer_rx(struct sp_ua_call *c, struct sp_tsx *st, const struct sp_ms
 	struct sp_parse_error err;
 	struct sp_nameaddr to, by;
 	const struct sp_hdr *h = sp_msg_hdr(req, SP_HDR_REFER_TO);
-	char target[UA_STR_MAX], hdrs[UA_STR_MAX + 32] = "";
+	char target[UA_STR_MAX], hdrs[512] = "";
 	struct sp_ua_call *n;
 	int rc;
 
@@ -309,15 +333,22 @@ void sp__ua_refer_rx(struct sp_ua_call *c, struct sp_tsx *st, const struct sp_ms
 		sp__ua_respond(ua, st, req, src, 491, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
 		return;
 	}
-	/* A blind transfer: the URI without its headers (an embedded
-	 * Replaces would ask for attended transfer, RFC 3891: not here). */
+	/* The URI without its headers; of those only Replaces is kept (RFC
+	 * 3891 §5: attended transfer), the others are dropped. */
 	const char *q = memchr(to.uri_raw.p, '?', to.uri_raw.len);
 	snprintf(target, sizeof(target), "%.*s",
 		 (int)(q ? (size_t)(q - to.uri_raw.p) : to.uri_raw.len), to.uri_raw.p);
+	if (sp__ua_refer_to_replaces(to.uri_raw, hdrs, sizeof(hdrs) / 2) != 0) {
+		sp__ua_respond(ua, st, req, src, 400, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
+		return;
+	}
 	/* RFC 3892 §3: the REFER's Referred-By is copied into the INVITE. */
 	h = sp_msg_hdr(req, SP_HDR_REFERRED_BY);
-	if (h && sp_nameaddr_parse(&by, h->value, 0, &err) == 0 && h->value.len < UA_STR_MAX)
-		snprintf(hdrs, sizeof(hdrs), "Referred-By: %.*s\r\n", SP_STR_FMT(h->value));
+	if (h && sp_nameaddr_parse(&by, h->value, 0, &err) == 0 && h->value.len < UA_STR_MAX) {
+		size_t hl = strlen(hdrs);
+		snprintf(hdrs + hl, sizeof(hdrs) - hl, "Referred-By: %.*s\r\n",
+			 SP_STR_FMT(h->value));
+	}
 	rc = sp__ua_call_place(&n, ua, target, hdrs, true);
 	if (rc) {
 		SP_LOG(SP_LOG_INFO, "ua: REFER to %s refused: %s", target, strerror(-rc));

@@ -4,12 +4,16 @@
  * one Call-ID for every refresh with the CSeq growing (§10.2.4), the
  * granted expiry read from our Contact in the 200 (else its Expires,
  * §10.2.4), a refresh at half of it, 423 answered with Min-Expires
- * (§10.2.8), and Expires 0 to remove the binding (§10.2.2).
+ * (§10.2.8), and Expires 0 to remove the binding (§10.2.2). While
+ * registered over TCP the connection to the server is kept alive with a
+ * CRLF CRLF ping every cfg.keepalive_s seconds (RFC 5626 §4.4.1); the
+ * server's CRLF pong is consumed by the stream framer (src/net).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "siphon/log.h"
 #include "siphon/mem.h"
 
 #include "ua_int.h"
@@ -39,6 +43,27 @@ static uint32_t granted(struct sp_ua *ua, const struct sp_msg *resp, uint32_t as
 	if (h && sp_uint_parse(h->value, UINT32_MAX, &v, &err, "Expires") == 0)
 		return v;
 	return asked;
+}
+
+#define KEEPALIVE_DEFAULT_S 30
+
+/* RFC 5626 §4.4.1: the CRLF keep-alive, "\r\n\r\n", on the flow to the
+ * server, while registered. */
+static void on_keepalive(void *arg)
+{
+	struct sp_ua *ua = arg;
+	struct sp__ua_reg *r = &ua->reg;
+	if (!r->registered || r->unregistering || ua->cfg.tp != SP_TP_TCP || !ua->net)
+		return;
+	int rc = sp_net_send_tcp(ua->net, NULL, &ua->server.addr, "\r\n\r\n", 4);
+	if (rc == 0) {
+		r->pings++;
+		SP_LOG(SP_LOG_DEBUG, "ua: keep-alive %u sent (CRLF CRLF)", r->pings);
+	}
+	else
+		SP_LOG(SP_LOG_WARN, "ua: keep-alive not sent: %s", strerror(-rc));
+	uint32_t s = ua->cfg.keepalive_s ? ua->cfg.keepalive_s : KEEPALIVE_DEFAULT_S;
+	sp_timer_start(ua->loop, &r->keepalive, (uint64_t)s * 1000, on_keepalive, ua);
 }
 
 static void on_refresh(void *arg)
@@ -81,6 +106,12 @@ static void reg_done(struct sp__ua_ood *o, unsigned status, const struct sp_msg 
 			if (exp)
 				sp_timer_start(ua->loop, &r->refresh, ms < 1000 ? 1000 : ms,
 					       on_refresh, ua);
+			if (exp && ua->cfg.tp == SP_TP_TCP && !sp_timer_active(&r->keepalive)) {
+				uint32_t s = ua->cfg.keepalive_s ? ua->cfg.keepalive_s
+								 : KEEPALIVE_DEFAULT_S;
+				sp_timer_start(ua->loop, &r->keepalive, (uint64_t)s * 1000,
+					       on_keepalive, ua);
+			}
 		}
 	} else if (status == 423 && resp && !was_unreg) {
 		/* §10.2.8: retry with at least Min-Expires. */
@@ -99,6 +130,8 @@ static void reg_done(struct sp__ua_ood *o, unsigned status, const struct sp_msg 
 		r->registered = false;
 		r->active = false;
 	}
+	if (!r->registered)
+		sp_timer_stop(&r->keepalive);
 	if (ua->cfg.ev.registered)
 		ua->cfg.ev.registered(ua, status, exp, ua->cfg.ev.arg);
 }
@@ -157,6 +190,7 @@ int sp_ua_unregister(struct sp_ua *ua)
 	if (!r->active || r->unregistering)
 		return -EALREADY;
 	sp_timer_stop(&r->refresh);
+	sp_timer_stop(&r->keepalive);
 	r->unregistering = true;
 	if (r->req)
 		return 0; /* reg_done sends it */
@@ -173,9 +207,15 @@ bool sp_ua_registered(const struct sp_ua *ua)
 	return ua->reg.registered;
 }
 
+unsigned sp_ua_keepalives(const struct sp_ua *ua)
+{
+	return ua->reg.pings;
+}
+
 void sp__ua_reg_stop(struct sp_ua *ua)
 {
 	sp_timer_stop(&ua->reg.refresh);
+	sp_timer_stop(&ua->reg.keepalive);
 	ua->reg.req = NULL; /* freed with the UA's other requests */
 	ua->reg.active = false;
 }

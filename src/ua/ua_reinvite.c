@@ -51,6 +51,7 @@ static uint32_t random32(void)
 void sp__ua_indialog_stop(struct sp_ua_call *c)
 {
 	sp_timer_stop(&c->t_glare);
+	sp_timer_stop(&c->t_se);
 	sp_timer_stop(&c->t_reretx);
 	sp_timer_stop(&c->t_renoack);
 	sp_timer_stop(&c->t_rel);
@@ -89,8 +90,12 @@ static int send_reinvite(struct sp_ua_call *c)
 	if (rc)
 		return rc;
 	c->reinv_auth[ab.len] = 0;
-	rc = snprintf(hdrs, sizeof(hdrs), "%sAllow: %s\r\nUser-Agent: %s\r\n", c->reinv_auth,
-		      UA_ALLOW, ua->user_agent);
+	char se[128];
+	rc = sp__ua_timer_refresh_hdrs(c, se, sizeof(se)); /* RFC 4028 §7.4 */
+	if (rc)
+		return rc;
+	rc = snprintf(hdrs, sizeof(hdrs), "%sAllow: %s\r\n%sUser-Agent: %s\r\n", c->reinv_auth,
+		      UA_ALLOW, se, ua->user_agent);
 	if (rc <= 0 || (size_t)rc >= sizeof(hdrs))
 		return -ENOSPC;
 	struct sp_dialog_req r = {
@@ -207,6 +212,7 @@ static void on_reinvite(struct sp_tsx *t, const struct sp_msg *msg, int err, voi
 			break;
 		}
 		c->held = c->reinv_hold;
+		sp__ua_timer_uac_2xx(c, msg); /* RFC 4028 §7.4: a refresh */
 		report(c, true, msg->status);
 		break;
 	default:
@@ -360,6 +366,8 @@ void sp__ua_reinvite_rx(struct sp_ua_call *c, struct sp_tsx *st, const struct sp
 	sp_dialog_target_refresh(c->dlg, req);
 	snprintf(hdrs, sizeof(hdrs), "Contact: %s\r\nAllow: %s\r\nAccept: application/sdp\r\n",
 		 ua->contact, UA_ALLOW);
+	size_t hl = strlen(hdrs);
+	sp__ua_timer_uas(c, req, hdrs + hl, sizeof(hdrs) - hl); /* RFC 4028 §9 */
 	sp_wbuf_init(&b, ua->out, sizeof(ua->out));
 	rc = sp__ua_build_response(ua, &b, req, &src->addr, 200, NULL, hdrs,
 				   SP_STR("application/sdp"), (struct sp_str){ sdp.p, sdp.len });
@@ -380,6 +388,7 @@ void sp__ua_reinvite_rx(struct sp_ua_call *c, struct sp_tsx *st, const struct sp
 	rc = sp_tsx_respond(st, c->reok, c->reok_len);
 	if (rc)
 		SP_LOG(SP_LOG_WARN, "ua: 200 to re-INVITE not sent: %s", strerror(-rc));
+	sp__ua_timer_start(c); /* RFC 4028 §10: the session is refreshed */
 	/* §13.3.1.4: retransmitted (T1 doubling to T2) until the ACK. */
 	sp_timer_start(ua->loop, &c->t_renoack, 64u * ua->t1, on_renoack, c);
 	if (c->reok_dest.tp == SP_TP_UDP) {

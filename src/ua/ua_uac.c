@@ -21,8 +21,11 @@ static int send_invite(struct sp_ua_call *c)
 {
 	struct sp_ua *ua = c->ua;
 	struct sp_wbuf b, ab;
-	char via[160];
+	char via[160], se[96];
 	int rc = sp__ua_via(ua, via, sizeof(via));
+	if (rc)
+		return rc;
+	rc = sp__ua_timer_invite_hdrs(c, se, sizeof(se)); /* RFC 4028 §7.1 */
 	if (rc)
 		return rc;
 	/* §22.3: credentials for the retried INVITE, kept for the ACK. */
@@ -37,10 +40,11 @@ static int send_invite(struct sp_ua_call *c)
 	sp_wbuf_printf(&b,
 		       "INVITE %s SIP/2.0\r\nVia: %s\r\nMax-Forwards: 70\r\n%s"
 		       "From: %s%s%s<%s>;tag=%s\r\nTo: <%s>\r\nCall-ID: %s\r\nCSeq: %u INVITE\r\n"
-		       "Contact: %s\r\n%s%sAllow: %s\r\nSupported: 100rel\r\nUser-Agent: %s\r\n",
+		       "Contact: %s\r\n%s%sAllow: %s\r\nSupported: 100rel, timer, replaces\r\n%s"
+		       "User-Agent: %s\r\n",
 		       c->target, via, ua->has_server ? ua->route : "", ua->display[0] ? "\"" : "",
 		       ua->display, ua->display[0] ? "\" " : "", ua->aor, c->local_tag, c->target,
-		       c->call_id, c->cseq, ua->contact, c->extra_hdrs, c->auth_line, UA_ALLOW,
+		       c->call_id, c->cseq, ua->contact, c->extra_hdrs, c->auth_line, UA_ALLOW, se,
 		       ua->user_agent);
 	rc = sp_msgb_finish(&b, c->offer ? SP_STR("application/sdp") : SP_STR_NULL,
 			    c->offer ? (struct sp_str){ c->offer, c->offer_len } : SP_STR_NULL);
@@ -151,6 +155,8 @@ static void on_2xx(struct sp_ua_call *c, const struct sp_msg *req, const struct 
 		}
 	}
 	sp__ua_call_set_state(c, SP_UA_CALL_CONFIRMED);
+	if (c->state == SP_UA_CALL_CONFIRMED)
+		sp__ua_timer_uac_2xx(c, resp); /* RFC 4028 §7.2 */
 }
 
 /* The INVITE client transaction's events (RFC 3261 §13.2.2, Figure 5
@@ -193,6 +199,12 @@ static void on_invite(struct sp_tsx *t, const struct sp_msg *msg, int err, void 
 		if ((msg->status == 401 || msg->status == 407) && !c->ending &&
 		    ua->password[0] && sp__ua_auth_take(&c->auth, msg) == 0) {
 			c->cseq++; /* §22.2: new CSeq, same Call-ID and tag */
+			if (send_invite(c) == 0)
+				break;
+		}
+		if (!c->ending && sp__ua_timer_422(c, msg)) {
+			/* RFC 4028 §7.4: again with the larger interval. */
+			c->cseq++;
 			if (send_invite(c) == 0)
 				break;
 		}
@@ -273,6 +285,9 @@ int sp__ua_call_place(struct sp_ua_call **out, struct sp_ua *ua, const char *tar
 	c->cseq = sp_dialog_cseq_initial();
 	c->dest = dest;
 	c->state = SP_UA_CALL_CALLING;
+	c->se_req = ua->cfg.session_expires;
+	if (c->se_req && ua->cfg.min_se)
+		c->se_min = ua->cfg.min_se < c->se_req ? ua->cfg.min_se : c->se_req;
 	if (ua->cfg.media.offer) {
 		char *sdp = sp_malloc(SDP_MAX);
 		struct sp_wbuf b;

@@ -11,8 +11,11 @@
  *    acceptable), CANCEL stops it (§9.2: 200, then 487), OPTIONS gets 200
  *    with Allow and Accept (§11.2), MESSAGE 200 (RFC 3428), BYE 481,
  *    unknown methods 501 and known ones we do not serve 405 (§8.2.1);
- *    a Require we do not support gives 420 (§8.2.2.3; 100rel is supported
- *    with cfg.rel100, and the 180 then goes reliably, ua_prack.c);
+ *    a Require we do not support gives 420 (§8.2.2.3; timer and replaces
+ *    are supported, 100rel with cfg.rel100, and the 180 then goes
+ *    reliably, ua_prack.c); an INVITE asking a session interval below
+ *    our minimum gets 422 (RFC 4028 §8.1, ua_timer.c); one with Replaces
+ *    (RFC 3891, ua_replaces.c) replaces the call it names or gets 481;
  *  - the 2xx to an INVITE is retransmitted (T1 doubling to T2) until its
  *    ACK (§13.3.1.4); without one in 64*T1 the call is ended with BYE.
  */
@@ -172,6 +175,11 @@ static int answer(struct sp_ua_call *c)
 		}
 	}
 	rc = dialog_headers(ua, &req, true, hdrs, sizeof(hdrs));
+	if (rc == 0) {
+		/* RFC 4028 §9: Session-Expires (and Require: timer) in the 2xx. */
+		size_t hl = strlen(hdrs);
+		rc = sp__ua_timer_uas(c, &req, hdrs + hl, sizeof(hdrs) - hl);
+	}
 	if (rc)
 		goto out;
 	sp_wbuf_init(&b, ua->out, sizeof(ua->out));
@@ -207,6 +215,7 @@ static int answer(struct sp_ua_call *c)
 	if (rc)
 		SP_LOG(SP_LOG_WARN, "ua: 200 not sent: %s", strerror(-rc)); /* retransmitted below */
 	c->status = 200;
+	sp__ua_timer_start(c); /* RFC 4028 §9: from the 2xx on */
 	sp_timer_start(ua->loop, &c->t_noack, 64u * ua->t1, on_noack, c);
 	if (c->resp_dest.tp == SP_TP_UDP) {
 		c->retx_ms = ua->t1;
@@ -242,15 +251,30 @@ static void incoming(struct sp_ua *ua, struct sp_tsx *st, const struct sp_msg *r
 {
 	struct sp_ua_call *c;
 
-	if (sp_ua_active_calls(ua) >= ua->cfg.max_calls) {
+	char se_hdr[64];
+	if (sp__ua_timer_check(ua, req, se_hdr, sizeof(se_hdr)) == 422) {
+		/* RFC 4028 §8.1: Session Interval Too Small. */
+		sp__ua_respond(ua, st, req, src, 422, NULL, se_hdr, SP_STR_NULL, SP_STR_NULL);
+		return;
+	}
+	struct sp_ua_call *rep = NULL;
+	int rs = sp__ua_replaces_rx(ua, req, &rep); /* RFC 3891 §3 */
+	if (rs) {
+		sp__ua_respond(ua, st, req, src, (unsigned)rs, NULL, NULL, SP_STR_NULL,
+			       SP_STR_NULL);
+		return;
+	}
+	if (!rep && sp_ua_active_calls(ua) >= ua->cfg.max_calls) {
 		/* §13.3.1.3: busy. */
 		sp__ua_respond(ua, st, req, src, 486, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
 		return;
 	}
 	if (sp__ua_call_new(&c, ua, false) != 0) {
+		sp_mem_deref(rep);
 		sp__ua_respond(ua, st, req, src, 500, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
 		return;
 	}
+	c->replaces = rep;
 	c->ist = sp_mem_ref(st);
 	sp_tsx_set_handler(st, on_ist, c);
 	c->resp_dest = *sp_tsx_response_dest(st);
@@ -278,9 +302,11 @@ static void incoming(struct sp_ua *ua, struct sp_tsx *st, const struct sp_msg *r
 			}
 		}
 		sp__ua_call_set_state(c, SP_UA_CALL_RINGING);
-		if (ua->cfg.auto_answer && c->state == SP_UA_CALL_RINGING)
-			sp_timer_start(ua->loop, &c->t_answer, ua->cfg.answer_delay_ms,
-				       on_answer_timer, c);
+		/* RFC 3891 §3: a replacement is accepted at once. */
+		if ((ua->cfg.auto_answer || c->replaces) && c->state == SP_UA_CALL_RINGING)
+			sp_timer_start(ua->loop, &c->t_answer,
+				       c->replaces ? 0 : ua->cfg.answer_delay_ms, on_answer_timer,
+				       c);
 	}
 	sp_mem_deref(c);
 }
@@ -382,12 +408,20 @@ void sp__ua_on_request(struct sp_tsx_layer *l, struct sp_tsx *st, const struct s
 	struct sp_ua *ua = arg;
 	(void)l;
 
-	/* §8.2.2.3: the only extension a request may require is 100rel in
-	 * an INVITE, when we send reliable provisionals (RFC 3262 §3). */
+	/* §8.2.2.3: the extensions a request may require are timer (RFC
+	 * 4028 §7.1, any session refresh) and 100rel in an INVITE when we
+	 * send reliable provisionals (RFC 3262 §3). */
 	const struct sp_hdr *rq = sp_msg_hdr(req, SP_HDR_REQUIRE);
-	if (rq && req->method_id == SP_METHOD_INVITE && ua->cfg.rel100 &&
-	    sp__ua_only_option(req, SP_HDR_REQUIRE, "100rel"))
-		rq = NULL;
+	unsigned all = 0, known = 0;
+	if (rq) {
+		known = sp__ua_option_count(req, SP_HDR_REQUIRE, "timer", &all);
+		if (req->method_id == SP_METHOD_INVITE)
+			known += sp__ua_option_count(req, SP_HDR_REQUIRE, "replaces", &all);
+		if (req->method_id == SP_METHOD_INVITE && ua->cfg.rel100)
+			known += sp__ua_option_count(req, SP_HDR_REQUIRE, "100rel", &all);
+		if (known == all)
+			rq = NULL;
+	}
 	if (rq && req->method_id != SP_METHOD_CANCEL && req->method_id != SP_METHOD_ACK) {
 		char h[512];
 		snprintf(h, sizeof(h), "Unsupported: %.*s\r\n", (int)(rq->value.len < 400 ? rq->value.len : 400),

@@ -54,6 +54,7 @@ static void on_update(struct sp_tsx *t, const struct sp_msg *msg, int err, void 
 		/* §5.1 with RFC 3261 §12.2.1.2: the 2xx refreshes the target. */
 		if (c->dlg)
 			sp_dialog_target_refresh(c->dlg, msg);
+		sp__ua_timer_uac_2xx(c, msg); /* RFC 4028 §7.4: a refresh */
 		if (offer && ua->cfg.media.set_answer)
 			rc = msg->body.len ? ua->cfg.media.set_answer(ua->cfg.media.arg, c, msg->body)
 					   : -EPROTO;
@@ -84,7 +85,7 @@ int sp_ua_call_update(struct sp_ua_call *c, bool offer)
 	struct sp_ua *ua = c->ua;
 	struct sp_tsx_dest dest;
 	struct sp_wbuf b, sdp = { 0 };
-	char via[160], hdrs[256], *mem = NULL;
+	char via[160], hdrs[512], *mem = NULL;
 	int rc;
 
 	if (!ua || c->state != SP_UA_CALL_CONFIRMED || c->ending || !c->dlg)
@@ -113,7 +114,14 @@ int sp_ua_call_update(struct sp_ua_call *c, bool offer)
 			return rc;
 		}
 	}
-	snprintf(hdrs, sizeof(hdrs), "Allow: %s\r\nUser-Agent: %s\r\n", UA_ALLOW, ua->user_agent);
+	char se[128];
+	rc = sp__ua_timer_refresh_hdrs(c, se, sizeof(se)); /* RFC 4028 §7.4 */
+	if (rc) {
+		sp_free(mem);
+		return rc;
+	}
+	snprintf(hdrs, sizeof(hdrs), "Allow: %s\r\n%sUser-Agent: %s\r\n", UA_ALLOW, se,
+		 ua->user_agent);
 	struct sp_dialog_req r = {
 		.method = SP_STR("UPDATE"),
 		.via = sp_str_c(via),
@@ -144,7 +152,7 @@ void sp__ua_update_rx(struct sp_ua_call *c, struct sp_tsx *st, const struct sp_m
 {
 	struct sp_ua *ua = c->ua;
 	struct sp_wbuf sdp = { 0 };
-	char hdrs[512], *mem = NULL;
+	char hdrs[768], *mem = NULL;
 	bool offer = req->body.len > 0;
 	bool confirmed = c->state == SP_UA_CALL_CONFIRMED;
 	int rc = 0;
@@ -184,11 +192,18 @@ void sp__ua_update_rx(struct sp_ua_call *c, struct sp_tsx *st, const struct sp_m
 	/* §5.2: an accepted UPDATE refreshes the remote target. */
 	if (c->dlg)
 		sp_dialog_target_refresh(c->dlg, req);
+	if (confirmed) {
+		/* RFC 4028 §9: an UPDATE refreshes the session. */
+		size_t hl = strlen(hdrs);
+		sp__ua_timer_uas(c, req, hdrs + hl, sizeof(hdrs) - hl);
+	}
 	rc = sp__ua_respond(ua, st, req, src, 200, NULL, hdrs,
 			    offer ? SP_STR("application/sdp") : SP_STR_NULL,
 			    offer ? (struct sp_str){ sdp.p, sdp.len } : SP_STR_NULL);
 	sp_free(mem);
 	if (rc)
 		SP_LOG(SP_LOG_WARN, "ua: 200 to UPDATE not sent: %s", strerror(-rc));
+	else if (confirmed)
+		sp__ua_timer_start(c);
 	report(c, 200);
 }

@@ -5,7 +5,9 @@
  * loop over loopback UDP: a basic call (INVITE/180/200/ACK, BYE), busy
  * (486), an offer the callee cannot accept (488), CANCEL while ringing
  * (487), OPTIONS (200 with Allow), 405 and 501 (a BYE in no dialog, 481,
- * is in tests/integration/test_phone_sipp.sh). Loops run
+ * is in tests/integration/test_phone_sipp.sh), and CRLF keep-alives (RFC
+ * 5626 §4.4.1) of a UA registered over TCP, counted by a minimal
+ * registrar on an sp_net of the same loop. Loops run
  * until the expected state, bounded by an iteration count, never timed.
  */
 #include <setjmp.h>
@@ -19,6 +21,8 @@
 #include <string.h>
 
 #include "siphon/mem.h"
+#include "siphon/net.h"
+#include "siphon/response.h"
 #include "siphon/ua.h"
 
 #include "../../src/ua/ua_int.h"
@@ -368,6 +372,88 @@ static void test_bad_args(void **state)
 	assert_int_equal(sp_ua_create(&ua, &cfg), -EINVAL); /* no local address */
 }
 
+/* ---- RFC 5626 §4.4.1 keep-alives over TCP ---- */
+
+/* A registrar that answers every REGISTER 200 (Expires as asked). */
+static void reg_recv(struct sp_net *net, const struct sp_net_rx *rx, void *arg)
+{
+	struct sp_msg m;
+	char out[2048];
+	struct sp_wbuf b;
+	(void)net;
+	(void)arg;
+	if (rx->unframed || sp_msg_parse(&m, rx->buf, rx->len) != 0) {
+		sp_msg_free(&m);
+		return;
+	}
+	if (m.request && m.method_id == SP_METHOD_REGISTER) {
+		struct sp_response r = { .code = 200, .headers = SP_STR("Expires: 60\r\n") };
+		sp_wbuf_init(&b, out, sizeof(out));
+		if (sp_response_build(&b, &m, &rx->src, &r) == 0)
+			sp_conn_send(rx->conn, b.p, b.len);
+	}
+	sp_msg_free(&m);
+}
+
+static void reg_event(struct sp_ua *ua, unsigned status, uint32_t expires, void *arg)
+{
+	(void)ua, (void)expires;
+	*(unsigned *)arg = status;
+}
+
+static void test_tcp_keepalive(void **state)
+{
+	struct sp_loop *loop;
+	struct sp_net *srv;
+	struct sp_ua *ua;
+	struct sp_net_stats st;
+	unsigned status = 0;
+	(void)state;
+
+	assert_int_equal(sp_loop_create(&loop, NULL), 0);
+	struct sp_net_listen nl = { .tp = SP_TP_TCP };
+	assert_int_equal(sp_sa_parse(&nl.addr, SP_STR("127.0.0.1"), 0), 0);
+	struct sp_net_config nc = { .listen = &nl, .nlisten = 1 };
+	assert_int_equal(sp_net_create(&srv, loop, &nc, reg_recv, NULL, NULL), 0);
+	struct sp_ua_config cfg = {
+		.loop = loop,
+		.tp = SP_TP_TCP,
+		.user = "alice",
+		.server = *sp_net_local(srv, 0),
+		.keepalive_s = 1,
+		.ev = { .registered = reg_event, .arg = &status },
+	};
+	assert_int_equal(sp_sa_parse(&cfg.local, SP_STR("127.0.0.1"), 0), 0);
+	assert_int_equal(sp_ua_create(&ua, &cfg), 0);
+	assert_int_equal(sp_ua_register(ua, 60), 0);
+	for (int i = 0; i < 500 && !status; i++)
+		sp_loop_run_once(loop, 10);
+	assert_int_equal(status, 200);
+	/* The server answers each ping with a pong (src/net/tcp_conn.c) and
+	 * counts it. */
+	sp_net_stats(srv, &st);
+	for (int i = 0; i < 1000 && st.tcp_pings < 2; i++) {
+		sp_loop_run_once(loop, 10);
+		sp_net_stats(srv, &st);
+	}
+	assert_true(st.tcp_pings >= 2);
+	assert_true(sp_ua_keepalives(ua) >= 2);
+	/* Unregistered: no more pings. */
+	status = 0;
+	assert_int_equal(sp_ua_unregister(ua), 0);
+	for (int i = 0; i < 500 && !status; i++)
+		sp_loop_run_once(loop, 10);
+	assert_int_equal(status, 200);
+	unsigned sent = sp_ua_keepalives(ua);
+	for (int i = 0; i < 150; i++)
+		sp_loop_run_once(loop, 10);
+	assert_int_equal(sp_ua_keepalives(ua), sent);
+	sp_ua_destroy(ua);
+	sp_net_destroy(srv);
+	sp_loop_run_once(loop, 0);
+	sp_loop_destroy(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,6 +465,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancel, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_options_405_501, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_args, pair_setup, pair_teardown),
+		cmocka_unit_test(test_tcp_keepalive),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,7 +10,11 @@
  *  - a re-offer the peer cannot accept: 488, the session stays;
  *  - INFO DTMF (RFC 6086, application/dtmf-relay) arrives in order;
  *  - 100rel (RFC 3262): a callee with rel100 sends its 180 reliably, the
- *    caller PRACKs it, and the 200 follows.
+ *    caller PRACKs it, and the 200 follows;
+ *  - session timers (RFC 4028) with a test-only minimum of 1-2 s: the
+ *    caller refreshes (UPDATE) and the call stays up; a silenced
+ *    refresher gets a BYE from the callee at expiry; a 422 is retried
+ *    with the callee's Min-SE.
  * Loops run until the expected state, bounded by an iteration count.
  */
 #include <setjmp.h>
@@ -127,6 +131,12 @@ static void ev_info_dtmf(struct sp_ua *ua, struct sp_ua_call *c, char d, unsigne
 		s->digits[s->ndigits++] = d;
 }
 
+/* Session timer settings of the next pair (RFC 4028 tests). */
+static struct {
+	uint32_t a_se, a_min, b_min;
+	bool a_silent;
+} knobs;
+
 static void make_side(struct pair *p, struct side *s, const char *user, bool auto_answer)
 {
 	struct sp_ua_config cfg = {
@@ -147,6 +157,9 @@ static void make_side(struct pair *p, struct side *s, const char *user, bool aut
 	};
 	s->loop = p->loop;
 	cfg.rel100 = auto_answer; /* the callee sends reliable 180s */
+	cfg.session_expires = auto_answer ? 0 : knobs.a_se;
+	cfg.min_se = auto_answer ? knobs.b_min : knobs.a_min;
+	cfg.no_session_refresh = auto_answer ? false : knobs.a_silent;
 	assert_int_equal(sp_sa_parse(&cfg.local, SP_STR("127.0.0.1"), 0), 0);
 	assert_int_equal(sp_ua_create(&s->ua, &cfg), 0);
 }
@@ -172,6 +185,7 @@ static void run_until(struct pair *p, const unsigned *flag, unsigned want)
 static int pair_teardown(void **state)
 {
 	struct pair *p = *state;
+	memset(&knobs, 0, sizeof(knobs));
 	if (p->a.call && sp_ua_call_state(p->a.call) != SP_UA_CALL_ENDED)
 		sp_ua_call_hangup(p->a.call, 0);
 	for (int i = 0; i < 500 && (sp_ua_active_calls(p->a.ua) || sp_ua_active_calls(p->b.ua));
@@ -334,6 +348,76 @@ static void test_prack(void **state)
 	run_until(p, &p->a.ended, 1);
 }
 
+/* Runs until the call of s has seen n session refreshes. */
+static void until_refreshes(struct pair *p, struct side *s, unsigned n)
+{
+	for (int i = 0; i < 3000 && sp_ua_call_session_refreshes(s->call) < n && !s->ended; i++)
+		sp_loop_run_once(p->loop, 10);
+	assert_true(sp_ua_call_session_refreshes(s->call) >= n);
+}
+
+static int timer_setup(void **state)
+{
+	knobs.a_se = 3;	 /* refresh at 1.5 s; bob gives up at 2 s */
+	knobs.b_min = 1; /* test-only minimum */
+	return pair_setup(state);
+}
+
+static int silent_setup(void **state)
+{
+	knobs.a_se = 2;
+	knobs.b_min = 1;
+	knobs.a_silent = true;
+	return pair_setup(state);
+}
+
+static int min_se_setup(void **state)
+{
+	knobs.a_se = 1;	 /* below bob's minimum: 422 */
+	knobs.b_min = 2;
+	return pair_setup(state);
+}
+
+/* RFC 4028 §7.4, §9: the caller (refresher=uac, bob's choice) refreshes
+ * at half the interval; both sides count it; the call stays up. */
+static void test_session_refresh(void **state)
+{
+	struct pair *p = *state;
+	connect_call(p);
+	assert_int_equal(sp_ua_call_session_expires(p->a.call), 3);
+	assert_int_equal(sp_ua_call_session_expires(p->b.call), 3);
+	assert_true(sp_ua_call_session_refresher(p->a.call));
+	assert_false(sp_ua_call_session_refresher(p->b.call));
+	until_refreshes(p, &p->a, 2);
+	until_refreshes(p, &p->b, 2);
+	assert_int_equal(p->a.ended, 0);
+	assert_int_equal(p->b.ended, 0);
+	assert_int_equal(sp_ua_call_state(p->a.call), SP_UA_CALL_CONFIRMED);
+}
+
+/* RFC 4028 §10: the refresher is silenced: the callee sends BYE before
+ * the session expires. */
+static void test_session_expiry(void **state)
+{
+	struct pair *p = *state;
+	connect_call(p);
+	run_until(p, &p->a.ended, 1);
+	run_until(p, &p->b.ended, 1);
+	assert_int_equal(sp_ua_call_session_refreshes(p->a.call), 0);
+	assert_string_equal(sp_ua_call_reason(p->a.call), "remote BYE");
+	assert_string_equal(sp_ua_call_reason(p->b.call), "session expired");
+}
+
+/* RFC 4028 §8.1, §7.4: 422 with Min-SE 2, the retry asks for 2 s. */
+static void test_session_422(void **state)
+{
+	struct pair *p = *state;
+	connect_call(p);
+	assert_int_equal(sp_ua_call_status(p->a.call), 200);
+	assert_int_equal(sp_ua_call_session_expires(p->a.call), 2);
+	assert_int_equal(sp_ua_call_session_expires(p->b.call), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +426,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reoffer_refused, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_info_dtmf, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_prack, pair_setup, pair_teardown),
+		cmocka_unit_test_setup_teardown(test_session_refresh, timer_setup, pair_teardown),
+		cmocka_unit_test_setup_teardown(test_session_expiry, silent_setup, pair_teardown),
+		cmocka_unit_test_setup_teardown(test_session_422, min_se_setup, pair_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

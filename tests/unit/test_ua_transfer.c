@@ -6,6 +6,12 @@
  *    carol; bob answers 202, NOTIFYs 100 then 200 (alice answers each),
  *    calls carol (with Referred-By), and the alice-bob call ends with
  *    alice's BYE after the final sipfrag; bob-carol stays up;
+ *  - attended transfer (RFC 3891): alice talks to bob and to carol, REFERs
+ *    bob to carol with Replaces naming the alice-carol dialog; bob's
+ *    INVITE carries that Replaces, carol answers it at once and ends the
+ *    alice-carol call with BYE (§3), bob ends alice-bob after the final
+ *    NOTIFY; bob-carol stays up. An INVITE whose Replaces matches no
+ *    dialog gets 481;
  *  - a REFER refused by a UA that does not accept transfers (603);
  *  - UPDATE (RFC 3311): with an offer (answered by the media session),
  *    without one, and 491 while a re-INVITE offer is open.
@@ -17,9 +23,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "siphon/media_session.h"
 #include "siphon/mem.h"
@@ -40,6 +51,7 @@ struct side {
 	unsigned nmod_local, nmod_remote;
 	unsigned transfers;
 	char referred_by[128]; /* Referred-By of the last INVITE received */
+	char replaces[256];    /* Replaces of the last INVITE received */
 };
 
 struct trio {
@@ -119,6 +131,9 @@ static void ev_incoming(struct sp_ua *ua, struct sp_ua_call *c, const struct sp_
 	const struct sp_hdr *h = sp_msg_hdr(inv, SP_HDR_REFERRED_BY);
 	if (h)
 		snprintf(s->referred_by, sizeof(s->referred_by), "%.*s", SP_STR_FMT(h->value));
+	h = sp_msg_hdr(inv, SP_HDR_REPLACES);
+	if (h)
+		snprintf(s->replaces, sizeof(s->replaces), "%.*s", SP_STR_FMT(h->value));
 }
 
 static void ev_refer(struct sp_ua *ua, struct sp_ua_call *c, bool local, unsigned status,
@@ -161,6 +176,7 @@ static void make_side(struct trio *t, struct side *s, const char *user, bool cal
 		.auto_answer = callee,
 		.answer_delay_ms = 10,
 		.accept_refer = accept_refer,
+		.max_calls = 2, /* alice talks to bob and carol (attended transfer) */
 		.media = { .offer = h_offer,
 			   .answer = h_answer,
 			   .set_answer = h_set_answer,
@@ -307,6 +323,92 @@ static void test_transferee_ends_call(void **state)
 	assert_int_equal(sp_ua_active_calls(t->c.ua), 1);
 }
 
+/* RFC 3891 with RFC 5589 §7: attended transfer. */
+static void test_attended_transfer(void **state)
+{
+	struct trio *t = *state;
+	struct sp_ua_call *ac;
+	char carol[128];
+
+	struct sp_ua_call *ab = alice_calls_bob(t);
+	uri_of(&t->c, "carol", carol, sizeof(carol));
+	assert_int_equal(sp_ua_call(&ac, t->a.ua, carol), 0);
+	sp_mem_deref(ac); /* ev_state keeps one */
+	run_until(t, &t->a.confirmed, 2);
+	run_until(t, &t->c.confirmed, 1);
+	assert_int_equal(sp_ua_call_refer_replaces(ab, ab), -EINVAL);
+	assert_int_equal(sp_ua_call_refer_replaces(ab, ac), 0);
+
+	/* bob-carol comes up with the Replaces of alice-carol (carol's
+	 * view: her tag as to-tag), the replaced call ends with carol's BYE. */
+	run_until(t, &t->c.confirmed, 2);
+	assert_non_null(strstr(t->c.replaces, sp_ua_call_id(ac)));
+	assert_non_null(strstr(t->c.replaces, "to-tag="));
+	run_until(t, &t->c.ended, 1);
+	assert_int_equal(sp_ua_call_state(t->c.calls[0]), SP_UA_CALL_ENDED);
+	assert_string_equal(sp_ua_call_reason(t->c.calls[0]), "replaced");
+	assert_int_equal(sp_ua_call_state(t->c.calls[1]), SP_UA_CALL_CONFIRMED);
+	run_until(t, &t->a.ended, 1);
+	assert_int_equal(sp_ua_call_state(ac), SP_UA_CALL_ENDED);
+	assert_string_equal(sp_ua_call_reason(ac), "remote BYE");
+
+	/* alice: 202 ... 200; bob ends alice-bob after the final NOTIFY. */
+	run_until(t, &t->a.refer_done, 1);
+	assert_int_equal(t->a.refer[t->a.nrefer - 1], 200);
+	run_until(t, &t->a.ended, 2);
+	assert_int_equal(sp_ua_call_state(ab), SP_UA_CALL_ENDED);
+	run_until(t, &t->b.ended, 1);
+	assert_string_equal(sp_ua_call_reason(t->b.calls[0]), "local BYE");
+	assert_int_equal(sp_ua_active_calls(t->a.ua), 0);
+	assert_int_equal(sp_ua_active_calls(t->b.ua), 1);
+	assert_int_equal(sp_ua_active_calls(t->c.ua), 1);
+	assert_int_equal(sp_ua_call_state(t->b.calls[1]), SP_UA_CALL_CONFIRMED);
+}
+
+/* RFC 3891 §3: an INVITE whose Replaces matches no dialog gets 481 (sent
+ * from a plain UDP socket); carol's call with alice stays as it was. */
+static void test_replaces_no_match(void **state)
+{
+	struct trio *t = *state;
+	struct sp_ua_call *ac;
+	char carol[128], host[SP_SA_STRLEN], msg[1024], buf[2048];
+	struct sockaddr_in me = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(me);
+
+	uri_of(&t->c, "carol", carol, sizeof(carol));
+	assert_int_equal(sp_ua_call(&ac, t->a.ua, carol), 0);
+	sp_mem_deref(ac);
+	run_until(t, &t->c.confirmed, 1);
+
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&me, &len), 0);
+	sp_sa_print(sp_ua_local(t->c.ua), host, sizeof(host));
+	int n = snprintf(msg, sizeof(msg),
+			 "INVITE %s SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKrepl1\r\n"
+			 "Max-Forwards: 70\r\nFrom: <sip:bob@127.0.0.1>;tag=b1\r\nTo: <%s>\r\n"
+			 "Call-ID: repl-test-1\r\nCSeq: 1 INVITE\r\n"
+			 "Contact: <sip:bob@127.0.0.1:%u>\r\n"
+			 "Replaces: %s;to-tag=nope;from-tag=nope\r\nContent-Length: 0\r\n\r\n",
+			 carol, ntohs(me.sin_port), carol, ntohs(me.sin_port), sp_ua_call_id(ac));
+	struct sp_sa to;
+	assert_int_equal(sp_sa_parse(&to, sp_str_c(host), 0), 0);
+	assert_true(sendto(fd, msg, (size_t)n, 0, &to.u.sa, to.len) == n);
+	unsigned status = 0;
+	for (int i = 0; i < 300 && status < 200; i++) {
+		sp_loop_run_once(t->loop, 10);
+		ssize_t r = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+		if (r > 12 && !memcmp(buf, "SIP/2.0 ", 8))
+			status = (unsigned)atoi(buf + 8);
+	}
+	close(fd);
+	assert_int_equal(status, 481);
+	assert_int_equal(sp_ua_active_calls(t->c.ua), 1);
+	assert_int_equal(t->c.ended, 0);
+}
+
 static void test_refer_refused(void **state)
 {
 	struct trio *t = *state;
@@ -380,6 +482,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_blind_transfer, trio_setup, trio_teardown),
 		cmocka_unit_test_setup_teardown(test_transferee_ends_call, trio_setup,
 						trio_teardown),
+		cmocka_unit_test_setup_teardown(test_attended_transfer, trio_setup, trio_teardown),
+		cmocka_unit_test_setup_teardown(test_replaces_no_match, trio_setup, trio_teardown),
 		cmocka_unit_test_setup_teardown(test_refer_refused, trio_setup, trio_teardown),
 		cmocka_unit_test_setup_teardown(test_update, trio_setup, trio_teardown),
 	};

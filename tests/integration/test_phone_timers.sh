@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Session timers (RFC 4028) of the softphone through `siphon serve`,
+# loopback only; bob runs `siphon answer`, alice `siphon call`:
+#   - refresh: alice asks for Session-Expires 4 (bob's test-only minimum
+#     --min-se 2), bob's 2xx names alice the refresher (§9) with Require:
+#     timer; alice refreshes at half the interval (§7.4) with UPDATE
+#     (bob allows it) during a 5 s call: the server's access log has
+#     UPDATE 200 for the call's Call-ID, both summaries say
+#     session-expires=4 and at least one refresh;
+#   - 422: alice asks for 2 s, bob's minimum is 3: bob answers 422 with
+#     Min-SE: 3 (§8.1), alice retries with Session-Expires 3 (§7.4) and
+#     the call is answered;
+#   - keep-alive (RFC 5626 §4.4.1): `siphon register --transport tcp
+#     --keepalive 1` sends CRLF CRLF pings on its connection for 3 s (its
+#     --verbose log counts them), stays registered and unregisters; the
+#     server (which answers each with a CRLF pong, counted by
+#     tests/unit/test_ua.c) keeps the connection and reports no error.
+# Every process is bounded by timeout(1) and stopped by its PID.
+set -u
+. "$(dirname "$0")/lib.sh"
+it_init
+
+DATA="$IT_TMP/data"
+mkdir -p "$DATA"
+"$SIPHON" user add alice --password pw-alice --data "$DATA" >/dev/null || fail "user add alice"
+"$SIPHON" user add bob --password pw-bob --data "$DATA" >/dev/null || fail "user add bob"
+it_start || it_finish
+SRV="$IT_HOST:$IT_PORT"
+
+ANS_PID=
+cleanup_phone() {
+	if [ -n "$ANS_PID" ] && kill -0 "$ANS_PID" 2>/dev/null; then
+		kill -TERM "$ANS_PID" 2>/dev/null
+		wait "$ANS_PID" 2>/dev/null
+	fi
+	ANS_PID=
+}
+trap 'cleanup_phone; it_cleanup' EXIT
+
+# answer_bob OUT [ARGS]: bob answers one call in the background.
+answer_bob() {
+	local out=$1
+	shift
+	timeout 40 "$SIPHON" answer --server "$SRV" --user bob --password pw-bob --tone 440 \
+		--calls 1 --duration 30 "$@" >"$out" 2>"$out.err" &
+	ANS_PID=$!
+	local i
+	for ((i = 0; i < 300; i++)); do
+		grep -q '^registered' "$out" 2>/dev/null && return 0
+		kill -0 "$ANS_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+wait_bob() {
+	wait "$ANS_PID"
+	local rc=$?
+	ANS_PID=
+	it_check "$1: answer exits 0 (got $rc)" test "$rc" -eq 0
+}
+
+# --- refresh --------------------------------------------------------------------------
+A="$IT_TMP/answer-refresh.out"
+answer_bob "$A" --min-se 2 || fail "refresh: siphon answer did not register"
+out=$(timeout 40 "$SIPHON" call "sip:bob@$SRV" --server "$SRV" --user alice --password pw-alice \
+	--duration 5 --session-expires 4 --min-se 2 --timeout 20 --trace \
+	2>"$IT_TMP/call-refresh.err")
+rc=$?
+echo "refresh: $out"
+wait_bob refresh
+cat "$A"
+it_check "refresh: call exits 0 (got $rc)" test "$rc" -eq 0
+it_check "refresh: call summary: 200, session-expires=4, we refreshed" \
+	grep -Eq '^call sip:bob@.* status=200 .* session-expires=4 refresher=us refreshes=[1-9]' <<<"$out"
+it_check "refresh: answer summary: session-expires=4, the peer refreshed" \
+	grep -Eq '^answer 1 status=200 .* session-expires=4 refresher=peer refreshes=[1-9]' "$A"
+it_check "refresh: alice's INVITE said Supported: timer and Session-Expires: 4" \
+	bash -c "grep -q '^Supported: .*timer' '$IT_TMP/call-refresh.err' && grep -q '^Session-Expires: 4' '$IT_TMP/call-refresh.err'"
+it_check "refresh: bob's 2xx said refresher=uac and Require: timer" \
+	bash -c "grep -q '^Session-Expires: 4;refresher=uac' '$IT_TMP/call-refresh.err' && grep -q '^Require: timer' '$IT_TMP/call-refresh.err'"
+callid=$(grep -m1 '^Call-ID:' "$IT_TMP/call-refresh.err" | tr -d '\r' | awk '{ print $2 }')
+n=$(cat "$IT_ERR" "$IT_LOG" | grep 'method="UPDATE"' | grep -F "call_id=\"$callid\"" |
+	grep -c ' status=200 ')
+it_check "refresh: access log has the refresh UPDATE 200 (got $n)" test "$n" -ge 1
+it_check "refresh: no sanitizer report" it_sanitizer_clean "$A.err" "$IT_TMP/call-refresh.err"
+
+# --- 422 and the retry ------------------------------------------------------------------
+A="$IT_TMP/answer-422.out"
+answer_bob "$A" --min-se 3 || fail "422: siphon answer did not register"
+out=$(timeout 40 "$SIPHON" call "sip:bob@$SRV" --server "$SRV" --user alice --password pw-alice \
+	--duration 1 --session-expires 2 --timeout 20 --trace 2>"$IT_TMP/call-422.err")
+rc=$?
+echo "422: $out"
+wait_bob 422
+cat "$A"
+it_check "422: call exits 0 (got $rc)" test "$rc" -eq 0
+it_check "422: bob answered 422 with Min-SE: 3" \
+	bash -c "grep -q '^SIP/2.0 422 ' '$IT_TMP/call-422.err' && grep -q '^Min-SE: 3' '$IT_TMP/call-422.err'"
+it_check "422: the call is up with session-expires=3" \
+	grep -Eq '^call sip:bob@.* status=200 .* session-expires=3 ' <<<"$out"
+it_check "422: no sanitizer report" it_sanitizer_clean "$A.err" "$IT_TMP/call-422.err"
+
+# --- TCP keep-alive -------------------------------------------------------------------------
+out=$(timeout 30 "$SIPHON" register --server "$SRV" --user alice --password pw-alice \
+	--transport tcp --keepalive 1 --duration 3 --verbose 2>"$IT_TMP/reg-ka.err")
+rc=$?
+echo "keepalive: $out"
+n=$(grep -c 'keep-alive [0-9]* sent' "$IT_TMP/reg-ka.err")
+it_check "keepalive: register exits 0 (got $rc)" test "$rc" -eq 0
+it_check "keepalive: registered and unregistered" \
+	bash -c "grep -q '^registered' <<<'$out' && grep -q '^unregistered' <<<'$out'"
+it_check "keepalive: at least two pings sent (got $n)" test "$n" -ge 2
+it_check "keepalive: no ping failed" bash -c "! grep -q 'keep-alive not sent' '$IT_TMP/reg-ka.err'"
+it_check "keepalive: server alive" it_alive
+it_check "keepalive: no sanitizer report" it_sanitizer_clean "$IT_TMP/reg-ka.err"
+
+it_stop
+it_finish
