@@ -83,18 +83,6 @@ static bool enough(struct sp_phone *p)
 	return want_calls && ended_calls >= want_calls;
 }
 
-static int num(const char *what, const char *s, double max, double *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (*end || !*s || v < 0 || v > max) {
-		fprintf(stderr, "siphon answer: invalid %s '%s'\n", what, s);
-		return SP_EXIT_USAGE;
-	}
-	*out = v;
-	return 0;
-}
-
 int sp_cmd_answer(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -124,21 +112,21 @@ int sp_cmd_answer(int argc, char **argv)
 			usage(stdout);
 			return SP_EXIT_OK;
 		case 'n':
-			if (num("--calls", optarg, 1e6, &v))
+			if (sp_phone_number(&p, "--calls", optarg, 1e6, &v))
 				return SP_EXIT_USAGE;
 			want_calls = (unsigned)v;
 			break;
 		case 'd':
-			if (num("--duration", optarg, 86400 * 365, &duration))
+			if (sp_phone_number(&p, "--duration", optarg, 86400 * 365, &duration))
 				return SP_EXIT_USAGE;
 			break;
 		case 'w':
-			if (num("--delay", optarg, 600000, &v))
+			if (sp_phone_number(&p, "--delay", optarg, 600000, &v))
 				return SP_EXIT_USAGE;
 			p.answer_delay_ms = (uint32_t)v;
 			break;
 		case 'H':
-			if (num("--hangup-after", optarg, 86400, &hangup_after))
+			if (sp_phone_number(&p, "--hangup-after", optarg, 86400, &hangup_after))
 				return SP_EXIT_USAGE;
 			break;
 		case 'R':
@@ -151,15 +139,15 @@ int sp_cmd_answer(int argc, char **argv)
 			p.accept_refer = false;
 			break;
 		case 'e':
-			if (num("--expires", optarg, 86400 * 365, &expires) || expires < 1)
+			if (sp_phone_number(&p, "--expires", optarg, 86400 * 365, &expires) || expires < 1)
 				return SP_EXIT_USAGE;
 			break;
 		case 'p':
-			if (num("--port", optarg, 65535, &port))
+			if (sp_phone_number(&p, "--port", optarg, 65535, &port))
 				return SP_EXIT_USAGE;
 			break;
 		case 'M':
-			if (num("--min-se", optarg, 86400, &v) || v < 1)
+			if (sp_phone_number(&p, "--min-se", optarg, 86400, &v) || v < 1)
 				return SP_EXIT_USAGE;
 			p.min_se = (uint32_t)v;
 			break;

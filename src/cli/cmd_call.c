@@ -144,18 +144,6 @@ static void call_end(struct sp_phone *p, struct sp_ua_call *call, const char *su
 	(void)call;
 }
 
-static int num(const char *what, const char *s, double max, double *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (*end || !*s || v < 0 || v > max) {
-		fprintf(stderr, "siphon call: invalid %s '%s'\n", what, s);
-		return SP_EXIT_USAGE;
-	}
-	*out = v;
-	return 0;
-}
-
 int sp_cmd_call(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -186,11 +174,11 @@ int sp_cmd_call(int argc, char **argv)
 			usage(stdout);
 			return SP_EXIT_OK;
 		case 'd':
-			if (num("--duration", optarg, 86400, &duration))
+			if (sp_phone_number(&p, "--duration", optarg, 86400, &duration))
 				return SP_EXIT_USAGE;
 			break;
 		case 't':
-			if (num("--timeout", optarg, 3600, &timeout))
+			if (sp_phone_number(&p, "--timeout", optarg, 3600, &timeout))
 				return SP_EXIT_USAGE;
 			break;
 		case 'D':
@@ -200,27 +188,27 @@ int sp_cmd_call(int argc, char **argv)
 			dtmf_info = true;
 			break;
 		case 'A':
-			if (num("--hold-after", optarg, 86400, &hold_after))
+			if (sp_phone_number(&p, "--hold-after", optarg, 86400, &hold_after))
 				return SP_EXIT_USAGE;
 			break;
 		case 'F':
-			if (num("--hold-for", optarg, 86400, &hold_for))
+			if (sp_phone_number(&p, "--hold-for", optarg, 86400, &hold_for))
 				return SP_EXIT_USAGE;
 			break;
 		case 'T':
 			transfer_to = optarg;
 			break;
 		case 'X':
-			if (num("--transfer-after", optarg, 86400, &transfer_after))
+			if (sp_phone_number(&p, "--transfer-after", optarg, 86400, &transfer_after))
 				return SP_EXIT_USAGE;
 			break;
 		case 'S':
-			if (num("--session-expires", optarg, 86400, &v) || v < 1)
+			if (sp_phone_number(&p, "--session-expires", optarg, 86400, &v) || v < 1)
 				return SP_EXIT_USAGE;
 			p.session_expires = (uint32_t)v;
 			break;
 		case 'M':
-			if (num("--min-se", optarg, 86400, &v) || v < 1)
+			if (sp_phone_number(&p, "--min-se", optarg, 86400, &v) || v < 1)
 				return SP_EXIT_USAGE;
 			p.min_se = (uint32_t)v;
 			break;

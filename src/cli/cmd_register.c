@@ -68,11 +68,8 @@ int sp_cmd_register(int argc, char **argv)
 			}
 			break;
 		case 'd':
-			duration = strtod(optarg, &end);
-			if (*end || !*optarg || duration < 0 || duration > 86400 * 365) {
-				fprintf(stderr, "siphon register: invalid --duration '%s'\n", optarg);
+			if (sp_phone_number(&p, "--duration", optarg, 86400 * 365, &duration))
 				return SP_EXIT_USAGE;
-			}
 			break;
 		default:
 			rc = sp_phone_opt(&p, c, optarg);

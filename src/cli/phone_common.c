@@ -595,3 +595,16 @@ void sp_phone_stop(struct sp_phone *p)
 		close(p->sigfd);
 	p->sigfd = -1;
 }
+
+int sp_phone_number(const struct sp_phone *p, const char *what, const char *s, double max,
+		    double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (*end || !*s || v < 0 || v > max) {
+		fprintf(stderr, "siphon %s: invalid %s '%s'\n", p->verb, what, s);
+		return SP_EXIT_USAGE;
+	}
+	*out = v;
+	return 0;
+}

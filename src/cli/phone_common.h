@@ -125,6 +125,12 @@ int sp_phone_register(struct sp_phone *p, uint32_t expires);
  * (at most a few seconds) and frees everything. */
 void sp_phone_stop(struct sp_phone *p);
 
+/* A number option of a verb: s parsed as a decimal in 0..max into *out;
+ * returns 0, or prints "siphon VERB: invalid WHAT 'S'" and returns
+ * SP_EXIT_USAGE. */
+int sp_phone_number(const struct sp_phone *p, const char *what, const char *s, double max,
+		    double *out);
+
 /* The media session of a call, or NULL. */
 struct sp_media_session *sp_phone_media(struct sp_ua_call *call);
 
