@@ -21,22 +21,14 @@ DATA="$IT_TMP/data"
 IT_CONFIG_EXTRA='registrar:
   min_expires: 2'
 mkdir -p "$DATA"
-"$SIPHON" user add alice --password pw-alice --data "$DATA" >/dev/null || fail "user add alice"
-"$SIPHON" user add bob --password pw-bob --data "$DATA" >/dev/null || fail "user add bob"
+. "$(dirname "$0")/phone_lib.sh"
+phone_users "$DATA"
 "$IT_PY" "$SIPHON_SRC/tests/integration/scenarios/phone/gen_wav.py" "$IT_TMP/play.wav" ||
 	fail "WAV generator"
 it_start || it_finish
 SRV="$IT_HOST:$IT_PORT"
 
-ANS_PID=
-cleanup_phone() {
-	if [ -n "$ANS_PID" ] && kill -0 "$ANS_PID" 2>/dev/null; then
-		kill -TERM "$ANS_PID" 2>/dev/null
-		wait "$ANS_PID" 2>/dev/null
-	fi
-	ANS_PID=
-}
-trap 'cleanup_phone; it_cleanup' EXIT
+trap 'bob_stop; it_cleanup' EXIT
 
 # --- register --------------------------------------------------------------
 out=$(timeout 30 "$SIPHON" register --server "$SRV" --user alice --password pw-alice \
@@ -52,29 +44,13 @@ it_check "a wrong password exits 1 (got $rc)" test "$rc" -eq 1
 it_check "a wrong password prints 401" grep -q 'registration failed: 401' <<<"$out"
 
 # --- a call with audio --------------------------------------------------------
-# answer_bob OUT TRANSPORT [ARGS]: bob answers in the background.
-answer_bob() {
-	local out=$1 tp=$2
-	shift 2
-	timeout 60 "$SIPHON" answer --server "$SRV" --user bob --password pw-bob \
-		--transport "$tp" --record "$IT_TMP/rec-$tp.wav" --duration 50 "$@" \
-		>"$out" 2>"$out.err" &
-	ANS_PID=$!
-	local i
-	for ((i = 0; i < 300; i++)); do
-		grep -q '^registered' "$out" 2>/dev/null && return 0
-		kill -0 "$ANS_PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
 call_test() {
 	local tp=$1
-	if ! answer_bob "$IT_TMP/answer-$tp.out" "$tp" --calls 1; then
+	if ! bob_answers "$IT_TMP/answer-$tp.out" --transport "$tp" --record "$IT_TMP/rec-$tp.wav" \
+		--calls 1; then
 		fail "$tp: siphon answer did not register"
 		cat "$IT_TMP/answer-$tp.out" "$IT_TMP/answer-$tp.out.err" >&2
-		cleanup_phone
+		bob_stop
 		return
 	fi
 	out=$(timeout 60 "$SIPHON" call "sip:bob@$SRV" --server "$SRV" --user alice \
@@ -85,10 +61,7 @@ call_test() {
 	it_check "$tp: call exits 0 (got $rc)" test "$rc" -eq 0
 	it_check "$tp: call summary says 200" grep -q '^call sip:bob@.* status=200 ' <<<"$out"
 	it_check "$tp: call summary has RTP statistics" grep -q 'rtp sent=[1-9][0-9]* recv=[1-9]' <<<"$out"
-	wait "$ANS_PID"
-	rc=$?
-	ANS_PID=
-	it_check "$tp: answer exits 0 after its call (got $rc)" test "$rc" -eq 0
+	bob_done "$tp: after its call"
 	it_check "$tp: answer summary says 200" grep -q '^answer 1 status=200 ' "$IT_TMP/answer-$tp.out"
 	it_check "$tp: no sanitizer report" it_sanitizer_clean "$IT_TMP/answer-$tp.out.err" \
 		"$IT_TMP/call-$tp.err"
@@ -122,7 +95,8 @@ it_check "call to an unregistered user exits 1 (got $rc)" test "$rc" -eq 1
 it_check "call to an unregistered user says 480 ($out)" grep -q 'status=480 ' <<<"$out"
 
 # --- OPTIONS and MESSAGE to bob ----------------------------------------------------
-answer_bob "$IT_TMP/answer-msg.out" udp || fail "siphon answer did not register (message)"
+bob_answers "$IT_TMP/answer-msg.out" --transport udp --record "$IT_TMP/rec-udp.wav" ||
+	fail "siphon answer did not register (message)"
 out=$(timeout 30 "$SIPHON" options "sip:bob@$SRV" --server "$SRV" --user alice --password pw-alice 2>&1)
 it_check "options to bob: 200 with Allow ($out)" bash -c "grep -q '^200 ' <<<'$out' && grep -q '^Allow: INVITE' <<<'$out'"
 out=$(timeout 30 "$SIPHON" message "sip:bob@$SRV" "hello bob" --server "$SRV" --user alice \

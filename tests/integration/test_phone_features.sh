@@ -23,59 +23,30 @@ it_init
 
 DATA="$IT_TMP/data"
 mkdir -p "$DATA"
-"$SIPHON" user add alice --password pw-alice --data "$DATA" >/dev/null || fail "user add alice"
-"$SIPHON" user add bob --password pw-bob --data "$DATA" >/dev/null || fail "user add bob"
+. "$(dirname "$0")/phone_lib.sh"
+phone_users "$DATA"
 it_start || it_finish
 SRV="$IT_HOST:$IT_PORT"
 
-ANS_PID=
 SIPP_PID=
 cleanup_phone() {
 	if [ -n "$SIPP_PID" ] && kill -0 "$SIPP_PID" 2>/dev/null; then
 		kill "$SIPP_PID" 2>/dev/null
 		wait "$SIPP_PID" 2>/dev/null
 	fi
-	if [ -n "$ANS_PID" ] && kill -0 "$ANS_PID" 2>/dev/null; then
-		kill -TERM "$ANS_PID" 2>/dev/null
-		wait "$ANS_PID" 2>/dev/null
-	fi
-	ANS_PID=
+	bob_stop
 }
 trap 'cleanup_phone; it_cleanup' EXIT
 
-# answer_bob OUT [ARGS]: bob answers one call in the background.
-answer_bob() {
-	local out=$1
-	shift
-	timeout 60 "$SIPHON" answer --server "$SRV" --user bob --password pw-bob --tone 440 \
-		--calls 1 --duration 50 "$@" >"$out" 2>"$out.err" &
-	ANS_PID=$!
-	local i
-	for ((i = 0; i < 300; i++)); do
-		grep -q '^registered' "$out" 2>/dev/null && return 0
-		kill -0 "$ANS_PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-# wait_bob: waits for bob's exit (bounded by his timeout), checks 0.
-wait_bob() {
-	wait "$ANS_PID"
-	local rc=$?
-	ANS_PID=
-	it_check "$1: answer exits 0 (got $rc)" test "$rc" -eq 0
-}
-
 # --- hold and resume, RFC 4733 DTMF ------------------------------------------------
 A="$IT_TMP/answer-hold.out"
-answer_bob "$A" || fail "hold: siphon answer did not register"
+bob_answers "$A" --tone 440 --calls 1 || fail "hold: siphon answer did not register"
 out=$(timeout 60 "$SIPHON" call "sip:bob@$SRV" --server "$SRV" --user alice --password pw-alice \
 	--tone 800 --duration 4 --hold-after 1 --hold-for 1 --dtmf 123# --timeout 20 --trace \
 	2>"$IT_TMP/call-hold.err")
 rc=$?
 echo "hold: $out"
-wait_bob hold
+bob_done hold
 cat "$A"
 it_check "hold: call exits 0 (got $rc)" test "$rc" -eq 0
 it_check "hold: call summary says 200 and two re-INVITEs 200" \
@@ -100,12 +71,12 @@ it_check "hold: no sanitizer report" it_sanitizer_clean "$A.err" "$IT_TMP/call-h
 
 # --- DTMF as INFO -------------------------------------------------------------------
 A="$IT_TMP/answer-info.out"
-answer_bob "$A" || fail "info: siphon answer did not register"
+bob_answers "$A" --tone 440 --calls 1 || fail "info: siphon answer did not register"
 out=$(timeout 60 "$SIPHON" call "sip:bob@$SRV" --server "$SRV" --user alice --password pw-alice \
 	--duration 2 --dtmf '4567*#' --dtmf-info --timeout 20 2>"$IT_TMP/call-info.err")
 rc=$?
 echo "info: $out"
-wait_bob info
+bob_done info
 cat "$A"
 it_check "info: call exits 0 (got $rc)" test "$rc" -eq 0
 it_check "info: bob received exactly the digits 4567*#" grep -q ' dtmf=4567\*#$' "$A"
@@ -114,12 +85,13 @@ it_check "info: no sanitizer report" it_sanitizer_clean "$A.err" "$IT_TMP/call-i
 
 # --- 100rel / PRACK through the server ------------------------------------------------
 A="$IT_TMP/answer-100rel.out"
-answer_bob "$A" --100rel || fail "100rel: siphon answer did not register"
+bob_answers "$A" --tone 440 --calls 1 --100rel ||
+	fail "100rel: siphon answer did not register"
 out=$(timeout 60 "$SIPHON" call "sip:bob@$SRV" --server "$SRV" --user alice --password pw-alice \
 	--duration 1 --timeout 20 --trace 2>"$IT_TMP/call-100rel.err")
 rc=$?
 echo "100rel: $out"
-wait_bob 100rel
+bob_done 100rel
 cat "$A"
 it_check "100rel: call exits 0 (got $rc)" test "$rc" -eq 0
 it_check "100rel: call summary says 200 and one PRACK answered" \

@@ -22,53 +22,22 @@ it_init
 
 DATA="$IT_TMP/data"
 mkdir -p "$DATA"
-"$SIPHON" user add alice --password pw-alice --data "$DATA" >/dev/null || fail "user add alice"
-"$SIPHON" user add bob --password pw-bob --data "$DATA" >/dev/null || fail "user add bob"
+. "$(dirname "$0")/phone_lib.sh"
+phone_users "$DATA"
 it_start || it_finish
 SRV="$IT_HOST:$IT_PORT"
 
-ANS_PID=
-cleanup_phone() {
-	if [ -n "$ANS_PID" ] && kill -0 "$ANS_PID" 2>/dev/null; then
-		kill -TERM "$ANS_PID" 2>/dev/null
-		wait "$ANS_PID" 2>/dev/null
-	fi
-	ANS_PID=
-}
-trap 'cleanup_phone; it_cleanup' EXIT
-
-# answer_bob OUT [ARGS]: bob answers one call in the background.
-answer_bob() {
-	local out=$1
-	shift
-	timeout 40 "$SIPHON" answer --server "$SRV" --user bob --password pw-bob --tone 440 \
-		--calls 1 --duration 30 "$@" >"$out" 2>"$out.err" &
-	ANS_PID=$!
-	local i
-	for ((i = 0; i < 300; i++)); do
-		grep -q '^registered' "$out" 2>/dev/null && return 0
-		kill -0 "$ANS_PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-wait_bob() {
-	wait "$ANS_PID"
-	local rc=$?
-	ANS_PID=
-	it_check "$1: answer exits 0 (got $rc)" test "$rc" -eq 0
-}
+trap 'bob_stop; it_cleanup' EXIT
 
 # --- refresh --------------------------------------------------------------------------
 A="$IT_TMP/answer-refresh.out"
-answer_bob "$A" --min-se 2 || fail "refresh: siphon answer did not register"
+bob_answers "$A" --tone 440 --calls 1 --min-se 2 || fail "refresh: siphon answer did not register"
 out=$(timeout 40 "$SIPHON" call "sip:bob@$SRV" --server "$SRV" --user alice --password pw-alice \
 	--duration 5 --session-expires 4 --min-se 2 --timeout 20 --trace \
 	2>"$IT_TMP/call-refresh.err")
 rc=$?
 echo "refresh: $out"
-wait_bob refresh
+bob_done refresh
 cat "$A"
 it_check "refresh: call exits 0 (got $rc)" test "$rc" -eq 0
 it_check "refresh: call summary: 200, session-expires=4, we refreshed" \
@@ -87,12 +56,12 @@ it_check "refresh: no sanitizer report" it_sanitizer_clean "$A.err" "$IT_TMP/cal
 
 # --- 422 and the retry ------------------------------------------------------------------
 A="$IT_TMP/answer-422.out"
-answer_bob "$A" --min-se 3 || fail "422: siphon answer did not register"
+bob_answers "$A" --tone 440 --calls 1 --min-se 3 || fail "422: siphon answer did not register"
 out=$(timeout 40 "$SIPHON" call "sip:bob@$SRV" --server "$SRV" --user alice --password pw-alice \
 	--duration 1 --session-expires 2 --timeout 20 --trace 2>"$IT_TMP/call-422.err")
 rc=$?
 echo "422: $out"
-wait_bob 422
+bob_done 422
 cat "$A"
 it_check "422: call exits 0 (got $rc)" test "$rc" -eq 0
 it_check "422: bob answered 422 with Min-SE: 3" \
