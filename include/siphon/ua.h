@@ -41,7 +41,8 @@
  * sends REFER with a Refer-To carrying ?Replaces=; a transferee puts
  * that Replaces into its INVITE; an INVITE with Replaces naming one of our
  * dialogs is answered at once and the replaced call ended (481 when none
- * matches).
+ * matches, 403 unless its From or Referred-By URI is that dialog's remote
+ * URI: RFC 3891 §3 authorisation).
  *
  * Not in this delivery: TLS.
  *

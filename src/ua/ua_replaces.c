@@ -12,8 +12,11 @@
  *    that dialog as the peer there sees it (§6.1 of RFC 5589);
  *  - transferee: a Refer-To with a Replaces URI header puts that header,
  *    unescaped, into the INVITE it sends (RFC 3891 §5, RFC 3515 §2.1).
- * Authorisation (§3: Referred-By or digest identity) is not checked: any
- * peer that knows the dialog's ID may replace it.
+ * Authorisation (§3): the new INVITE must come from the replaced dialog's
+ * peer (its From URI is that dialog's remote URI) or be sent on its behalf
+ * (its Referred-By URI is: attended transfer, RFC 5589 §7, where the
+ * transferor is the peer of the replaced dialog); anything else is 403 and
+ * the dialog is left as it was. Digest identity is not used.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -73,6 +76,34 @@ static int parse(struct sp_str v, struct replaces *r)
 	return nto == 1 && nfrom == 1 ? 0 : -EBADMSG;
 }
 
+/* True if u (a URI as written) parses and equals want. */
+static bool uri_is(struct sp_str u, const struct sp_uri *want)
+{
+	struct sp_parse_error err;
+	struct sp_uri x;
+	return u.len && sp_uri_parse(&x, u, 0, &err) == 0 && sp_uri_equal(&x, want);
+}
+
+/* RFC 3891 §3: is req authorised to replace dialog d? Its From URI or
+ * its Referred-By URI (RFC 3892) must equal d's remote URI (compared as
+ * RFC 3261 §19.1.4 says). */
+static bool authorised(const struct sp_msg *req, const struct sp_dialog *d)
+{
+	struct sp_parse_error err;
+	struct sp_uri peer;
+	struct sp_nameaddr by;
+
+	if (sp_uri_parse(&peer, sp_dialog_remote_uri(d, NULL), 0, &err) != 0)
+		return false;
+	if (uri_is(req->from.uri_raw, &peer))
+		return true;
+	for (const struct sp_hdr *h = sp_msg_hdr(req, SP_HDR_REFERRED_BY); h;
+	     h = sp_msg_hdr_next(req, h))
+		if (sp_nameaddr_parse(&by, h->value, 0, &err) == 0 && uri_is(by.uri_raw, &peer))
+			return true;
+	return false;
+}
+
 int sp__ua_replaces_rx(struct sp_ua *ua, const struct sp_msg *req, struct sp_ua_call **out)
 {
 	const struct sp_hdr *h = sp_msg_hdr(req, SP_HDR_REPLACES);
@@ -102,6 +133,12 @@ int sp__ua_replaces_rx(struct sp_ua *ua, const struct sp_msg *req, struct sp_ua_
 	}
 	if (!c || c->state == SP_UA_CALL_ENDED || c->ending)
 		return 481; /* §3: 603 for one just ended; ours are gone at once */
+	/* §3: only the peer of that dialog, or someone it referred. */
+	if (!authorised(req, d)) {
+		SP_LOG_RL(SP_LOG_INFO, "ua: Replaces of %.*s refused: not from its peer",
+			  SP_STR_FMT(r.call_id));
+		return 403;
+	}
 	switch (c->state) {
 	case SP_UA_CALL_CONFIRMED:
 	case SP_UA_CALL_ANSWERED:

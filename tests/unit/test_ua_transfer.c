@@ -11,12 +11,14 @@
  *    INVITE carries that Replaces, carol answers it at once and ends the
  *    alice-carol call with BYE (§3), bob ends alice-bob after the final
  *    NOTIFY; bob-carol stays up. An INVITE whose Replaces matches no
- *    dialog gets 481;
+ *    dialog gets 481; one from neither that dialog's peer nor on its
+ *    behalf (Referred-By) gets 403 and the dialog stays (§3);
  *  - a REFER refused by a UA that does not accept transfers (603);
  *  - UPDATE (RFC 3311): with an offer (answered by the media session),
  *    without one, and 491 while a re-INVITE offer is open.
  * Loops run until the expected state, bounded by an iteration count.
  */
+#define _GNU_SOURCE /* memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -52,6 +54,7 @@ struct side {
 	unsigned transfers;
 	char referred_by[128]; /* Referred-By of the last INVITE received */
 	char replaces[256];    /* Replaces of the last INVITE received */
+	char ok_from[64], ok_to[64]; /* From/To tags of the last 200 to an INVITE received */
 };
 
 struct trio {
@@ -167,6 +170,37 @@ static void ev_modified(struct sp_ua *ua, struct sp_ua_call *c, bool local, unsi
 		s->mod_remote[s->nmod_remote++] = status;
 }
 
+/* Copies the tag parameter of the header line starting with name. */
+static void tag_of(const char *buf, size_t len, const char *name, char *out, size_t cap)
+{
+	const char *e = buf + len;
+	for (const char *p = buf; p && p < e; p = memchr(p, '\n', (size_t)(e - p)), p = p ? p + 1 : p) {
+		size_t nl = strlen(name);
+		if ((size_t)(e - p) <= nl || strncmp(p, name, nl))
+			continue;
+		const char *eol = memchr(p, '\r', (size_t)(e - p));
+		const char *t = memmem(p, (size_t)((eol ? eol : e) - p), ";tag=", 5);
+		if (!t)
+			return;
+		t += 5;
+		size_t n = 0;
+		while (t + n < (eol ? eol : e) && t[n] != ';' && n + 1 < cap)
+			n++;
+		snprintf(out, cap, "%.*s", (int)n, t);
+		return;
+	}
+}
+
+static void h_trace(void *arg, bool out, const struct sp_sa *peer, const char *buf, size_t len)
+{
+	struct side *s = arg;
+	(void)peer;
+	if (out || len < 12 || memcmp(buf, "SIP/2.0 200", 11) || !memmem(buf, len, " INVITE\r\n", 9))
+		return;
+	tag_of(buf, len, "From:", s->ok_from, sizeof(s->ok_from));
+	tag_of(buf, len, "To:", s->ok_to, sizeof(s->ok_to));
+}
+
 static void make_side(struct trio *t, struct side *s, const char *user, bool callee,
 		      bool accept_refer)
 {
@@ -189,6 +223,8 @@ static void make_side(struct trio *t, struct side *s, const char *user, bool cal
 			.transfer = ev_transfer,
 			.modified = ev_modified,
 			.arg = s },
+		.trace = h_trace,
+		.trace_arg = s,
 	};
 	s->loop = t->loop;
 	assert_int_equal(sp_sa_parse(&cfg.local, SP_STR("127.0.0.1"), 0), 0);
@@ -409,6 +445,82 @@ static void test_replaces_no_match(void **state)
 	assert_int_equal(t->c.ended, 0);
 }
 
+/* Sends one raw INVITE to carol from a plain UDP socket and returns the
+ * final status (0: none within the bound). */
+static unsigned raw_invite(struct trio *t, const char *branch, const char *extra)
+{
+	char carol[128], host[SP_SA_STRLEN], msg[1536], buf[2048];
+	struct sockaddr_in me = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(me);
+
+	uri_of(&t->c, "carol", carol, sizeof(carol));
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&me, &len), 0);
+	sp_sa_print(sp_ua_local(t->c.ua), host, sizeof(host));
+	int n = snprintf(msg, sizeof(msg),
+			 "INVITE %s SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK%s\r\n"
+			 "Max-Forwards: 70\r\nFrom: <sip:mallory@127.0.0.1>;tag=m1\r\nTo: <%s>\r\n"
+			 "Call-ID: %s\r\nCSeq: 1 INVITE\r\n"
+			 "Contact: <sip:mallory@127.0.0.1:%u>\r\n%sContent-Length: 0\r\n\r\n",
+			 carol, ntohs(me.sin_port), branch, carol, branch, ntohs(me.sin_port), extra);
+	assert_true(n > 0 && (size_t)n < sizeof(msg));
+	struct sp_sa to;
+	assert_int_equal(sp_sa_parse(&to, sp_str_c(host), 0), 0);
+	assert_true(sendto(fd, msg, (size_t)n, 0, &to.u.sa, to.len) == n);
+	unsigned status = 0;
+	for (int i = 0; i < 300 && status < 200; i++) {
+		sp_loop_run_once(t->loop, 10);
+		ssize_t r = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+		if (r > 12 && !memcmp(buf, "SIP/2.0 ", 8))
+			status = (unsigned)atoi(buf + 8);
+	}
+	close(fd);
+	return status;
+}
+
+/* RFC 3891 §3: a Replaces naming carol's call with alice, sent by a third
+ * party (its From is not alice, nor is its Referred-By), is refused 403;
+ * carol's call stays up. */
+static void test_replaces_unauthorised(void **state)
+{
+	struct trio *t = *state;
+	struct sp_ua_call *ac;
+	char carol[128], hdr[512];
+
+	uri_of(&t->c, "carol", carol, sizeof(carol));
+	assert_int_equal(sp_ua_call(&ac, t->a.ua, carol), 0);
+	sp_mem_deref(ac);
+	run_until(t, &t->c.confirmed, 1);
+	run_until(t, &t->a.confirmed, 1);
+	/* alice's view of the dialog: her tag in From, carol's in To. */
+	assert_true(t->a.ok_from[0] && t->a.ok_to[0]);
+
+	/* Right dialog, wrong initiator. */
+	snprintf(hdr, sizeof(hdr), "Replaces: %s;to-tag=%s;from-tag=%s\r\n", sp_ua_call_id(ac),
+		 t->a.ok_to, t->a.ok_from);
+	assert_int_equal(raw_invite(t, "repl403a", hdr), 403);
+	/* ... nor does a Referred-By naming someone else help. */
+	size_t hl = strlen(hdr);
+	snprintf(hdr + hl, sizeof(hdr) - hl, "Referred-By: <sip:mallory@127.0.0.1>\r\n");
+	assert_int_equal(raw_invite(t, "repl403b", hdr), 403);
+	assert_int_equal(sp_ua_active_calls(t->c.ua), 1);
+	assert_int_equal(t->c.ended, 0);
+	assert_int_equal(sp_ua_call_state(ac), SP_UA_CALL_CONFIRMED);
+	assert_int_equal(sp_ua_call_state(t->c.calls[0]), SP_UA_CALL_CONFIRMED);
+
+	/* The same INVITE on alice's behalf (Referred-By: alice's URI as in
+	 * the From of her INVITE) is taken: carol answers it and ends the
+	 * alice-carol call (§3). */
+	snprintf(hdr, sizeof(hdr), "Replaces: %s;to-tag=%s;from-tag=%s\r\nReferred-By: <%s>\r\n",
+		 sp_ua_call_id(ac), t->a.ok_to, t->a.ok_from, sp_ua_call_peer(t->c.calls[0]));
+	assert_int_equal(raw_invite(t, "repl200", hdr), 200);
+	run_until(t, &t->a.ended, 1);
+	assert_string_equal(sp_ua_call_reason(t->c.calls[0]), "replaced");
+}
+
 static void test_refer_refused(void **state)
 {
 	struct trio *t = *state;
@@ -484,6 +596,7 @@ int main(void)
 						trio_teardown),
 		cmocka_unit_test_setup_teardown(test_attended_transfer, trio_setup, trio_teardown),
 		cmocka_unit_test_setup_teardown(test_replaces_no_match, trio_setup, trio_teardown),
+		cmocka_unit_test_setup_teardown(test_replaces_unauthorised, trio_setup, trio_teardown),
 		cmocka_unit_test_setup_teardown(test_refer_refused, trio_setup, trio_teardown),
 		cmocka_unit_test_setup_teardown(test_update, trio_setup, trio_teardown),
 	};
