@@ -40,12 +40,14 @@ int sp_cmd_location(int argc, char **argv);
 
 /* The softphone (docs/cli.md; phone_common.c holds what they share):
  * `siphon register` (cmd_register.c), `siphon call URI` (cmd_call.c),
- * `siphon answer` (cmd_answer.c), `siphon options URI` and `siphon
+ * `siphon answer` (cmd_answer.c), `siphon transfer URI --to URI2`
+ * (cmd_transfer.c), `siphon options URI` and `siphon
  * message URI TEXT` (cmd_options.c), `siphon wav-compare REF REC`
  * (cmd_wavcmp.c). */
 int sp_cmd_register(int argc, char **argv);
 int sp_cmd_call(int argc, char **argv);
 int sp_cmd_answer(int argc, char **argv);
+int sp_cmd_transfer(int argc, char **argv);
 int sp_cmd_options(int argc, char **argv);
 int sp_cmd_message(int argc, char **argv);
 int sp_cmd_wav_compare(int argc, char **argv);

@@ -229,17 +229,7 @@ int sp_cmd_call(int argc, char **argv)
 	p.arg = (void *)target;
 	p.on_call_end = call_end;
 	p.on_refer = on_refer;
-	if (!p.server && !p.local_ip) {
-		/* Direct call: the route's source towards the target's host. */
-		struct sp_sa sa;
-		const char *h = strchr(target, '@');
-		h = h ? h + 1 : strchr(target, ':') ? strchr(target, ':') + 1 : target;
-		char host[128];
-		snprintf(host, sizeof(host), "%s", h);
-		host[strcspn(host, ";?>")] = 0;
-		if (sp_sa_parse(&sa, sp_str_c(host), 5060) == 0 && !sp_sa_is_loopback(&sa))
-			p.server_sa = sa; /* only for the local address choice */
-	}
+	sp_phone_direct_route(&p, target);
 	rc = sp_phone_start(&p, false);
 	if (rc) {
 		sp_phone_stop(&p);

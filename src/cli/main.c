@@ -24,6 +24,7 @@ const struct sp_cli_verb sp_cli_verbs[] = {
 	{ "register", "register with a registrar, refresh, unregister", sp_cmd_register },
 	{ "call", "place a call with audio, print its summary", sp_cmd_call },
 	{ "answer", "answer calls automatically (register first)", sp_cmd_answer },
+	{ "transfer", "call a URI and transfer it (blind or attended)", sp_cmd_transfer },
 	{ "options", "send OPTIONS to a URI", sp_cmd_options },
 	{ "message", "send a MESSAGE (text) to a URI", sp_cmd_message },
 	{ "wav-compare", "correlate a recording with the file played", sp_cmd_wav_compare },

@@ -482,6 +482,7 @@ int sp_phone_start(struct sp_phone *p, bool need_server)
 		.accept_refer = p->accept_refer,
 		.session_expires = p->session_expires,
 		.min_se = p->min_se,
+		.max_calls = p->max_calls,
 		.keepalive_s = p->keepalive_s,
 		.media = { .offer = h_offer,
 			   .answer = h_answer,
@@ -607,4 +608,19 @@ int sp_phone_number(const struct sp_phone *p, const char *what, const char *s, d
 	}
 	*out = v;
 	return 0;
+}
+
+void sp_phone_direct_route(struct sp_phone *p, const char *target)
+{
+	struct sp_sa sa;
+	char host[128];
+
+	if (p->server || p->local_ip)
+		return;
+	const char *h = strchr(target, '@');
+	h = h ? h + 1 : strchr(target, ':') ? strchr(target, ':') + 1 : target;
+	snprintf(host, sizeof(host), "%s", h);
+	host[strcspn(host, ";?>")] = 0;
+	if (sp_sa_parse(&sa, sp_str_c(host), 5060) == 0 && !sp_sa_is_loopback(&sa))
+		p->server_sa = sa; /* only for the local address choice */
 }

@@ -80,6 +80,7 @@ struct sp_phone {
 	uint32_t session_expires; /* RFC 4028: Session-Expires our INVITEs ask for */
 	uint32_t min_se;	  /* RFC 4028: our minimum interval; 0: 90 s */
 	uint16_t local_port;	  /* SIP port; 0: ephemeral */
+	unsigned max_calls;	  /* calls at once (more get 486); 0: 1 */
 	sp_phone_call_cb on_call_end;
 	void (*on_message)(struct sp_phone *p, const struct sp_msg *msg);
 	/* A re-INVITE ended (ev.modified of ua.h); may be NULL. */
@@ -130,6 +131,11 @@ void sp_phone_stop(struct sp_phone *p);
  * SP_EXIT_USAGE. */
 int sp_phone_number(const struct sp_phone *p, const char *what, const char *s, double max,
 		    double *out);
+
+/* Without --server and --local-ip: remembers target's host (an IP
+ * address, not loopback) in p->server_sa so that sp_phone_start picks the
+ * local address routed towards it. Call before sp_phone_start. */
+void sp_phone_direct_route(struct sp_phone *p, const char *target);
 
 /* The media session of a call, or NULL. */
 struct sp_media_session *sp_phone_media(struct sp_ua_call *call);
