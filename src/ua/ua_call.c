@@ -141,6 +141,22 @@ int sp__ua_dialog_dest(struct sp_ua *ua, const struct sp_dialog *d, struct sp_ts
 	return rc ? rc : sp__ua_uri_dest(ua, &uri, false, dest);
 }
 
+int sp__ua_dialog_send(struct sp_ua *ua, struct sp_dialog *d, const struct sp_dialog_req *r,
+		       uint32_t *cseq, struct sp_tsx **t, sp_tsx_event_cb cb, void *arg)
+{
+	struct sp_tsx_dest dest;
+	struct sp_wbuf b;
+
+	sp_wbuf_init(&b, ua->out, sizeof(ua->out));
+	int rc = sp_dialog_request(d, r, &b, cseq);
+	if (rc == 0)
+		rc = sp__ua_dialog_dest(ua, d, &dest);
+	if (rc)
+		return rc;
+	sp__ua_drop_tsx(t);
+	return sp_tsx_request(t, ua->tsx, b.p, b.len, &dest, cb, arg);
+}
+
 int sp__ua_send_ack(struct sp_ua_call *c, struct sp_dialog *d, uint32_t cseq, const char *auth)
 {
 	struct sp_ua *ua = c->ua;
@@ -180,8 +196,6 @@ static void on_bye(struct sp_tsx *t, const struct sp_msg *msg, int err, void *ar
 int sp__ua_call_bye(struct sp_ua_call *c)
 {
 	struct sp_ua *ua = c->ua;
-	struct sp_tsx_dest dest;
-	struct sp_wbuf b;
 	char via[160];
 	int rc;
 
@@ -194,12 +208,7 @@ int sp__ua_call_bye(struct sp_ua_call *c)
 	char ua_line[96];
 	snprintf(ua_line, sizeof(ua_line), "User-Agent: %s\r\n", ua->user_agent);
 	r.headers = sp_str_c(ua_line);
-	sp_wbuf_init(&b, ua->out, sizeof(ua->out));
-	rc = sp_dialog_request(c->dlg, &r, &b, NULL);
-	if (rc == 0)
-		rc = sp__ua_dialog_dest(ua, c->dlg, &dest);
-	if (rc == 0)
-		rc = sp_tsx_request(&c->bye, ua->tsx, b.p, b.len, &dest, on_bye, c);
+	rc = sp__ua_dialog_send(ua, c->dlg, &r, NULL, &c->bye, on_bye, c);
 	c->ending = true;
 	if (rc) {
 		SP_LOG(SP_LOG_WARN, "ua: BYE not sent: %s", strerror(-rc));

@@ -147,8 +147,6 @@ static void on_info(struct sp_tsx *t, const struct sp_msg *msg, int err, void *a
 static void send_next(struct sp_ua_call *c)
 {
 	struct sp_ua *ua = c->ua;
-	struct sp_tsx_dest dest;
-	struct sp_wbuf b;
 	char via[160], body[64], hdrs[128];
 	int rc;
 
@@ -168,12 +166,7 @@ static void send_next(struct sp_ua_call *c)
 		.content_type = SP_STR("application/dtmf-relay"),
 		.body = sp_str_c(body),
 	};
-	sp_wbuf_init(&b, ua->out, sizeof(ua->out));
-	rc = sp_dialog_request(c->dlg, &r, &b, NULL);
-	if (rc == 0)
-		rc = sp__ua_dialog_dest(ua, c->dlg, &dest);
-	if (rc == 0)
-		rc = sp_tsx_request(&c->info, ua->tsx, b.p, b.len, &dest, on_info, c);
+	rc = sp__ua_dialog_send(ua, c->dlg, &r, NULL, &c->info, on_info, c);
 	if (rc == 0)
 		return;
 fail:

@@ -273,6 +273,13 @@ int sp__ua_send_ack(struct sp_ua_call *c, struct sp_dialog *d, uint32_t cseq, co
 /* Where a request within d goes (§12.2.1.1: the first route, else the
  * remote target). */
 int sp__ua_dialog_dest(struct sp_ua *ua, const struct sp_dialog *d, struct sp_tsx_dest *dest);
+/* Prints r within d (§12.2.1.1) into ua->out and starts its client
+ * transaction towards d's next hop as *t (a reference; the one *t held
+ * before, if any, is dropped first) with handler cb(arg). *cseq (may be
+ * NULL) gets the CSeq used. Returns 0, or a negative errno: nothing sent,
+ * *t untouched. */
+int sp__ua_dialog_send(struct sp_ua *ua, struct sp_dialog *d, const struct sp_dialog_req *r,
+		       uint32_t *cseq, struct sp_tsx **t, sp_tsx_event_cb cb, void *arg);
 /* Drops a client or server transaction the call holds (handler cleared). */
 void sp__ua_drop_tsx(struct sp_tsx **t);
 

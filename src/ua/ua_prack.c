@@ -199,8 +199,6 @@ void sp__ua_uac_reliable_1xx(struct sp_ua_call *c, struct sp_dialog *d,
 {
 	struct sp_ua *ua = c->ua;
 	const struct sp_hdr *h = sp_msg_hdr(resp, SP_HDR_RSEQ);
-	struct sp_tsx_dest dest;
-	struct sp_wbuf b;
 	uint64_t rseq;
 	char via[160], hdrs[256];
 
@@ -222,14 +220,7 @@ void sp__ua_uac_reliable_1xx(struct sp_ua_call *c, struct sp_dialog *d,
 		.via = sp_str_c(via),
 		.headers = sp_str_c(hdrs),
 	};
-	sp_wbuf_init(&b, ua->out, sizeof(ua->out));
-	int rc = sp_dialog_request(d, &r, &b, NULL);
-	if (rc == 0)
-		rc = sp__ua_dialog_dest(ua, d, &dest);
-	if (rc == 0) {
-		sp__ua_drop_tsx(&c->prack);
-		rc = sp_tsx_request(&c->prack, ua->tsx, b.p, b.len, &dest, on_prack, c);
-	}
+	int rc = sp__ua_dialog_send(ua, d, &r, NULL, &c->prack, on_prack, c);
 	if (rc)
 		SP_LOG(SP_LOG_WARN, "ua: PRACK not sent: %s", strerror(-rc));
 }

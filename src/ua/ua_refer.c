@@ -61,8 +61,6 @@ static void on_refer(struct sp_tsx *t, const struct sp_msg *msg, int err, void *
 static int refer_send(struct sp_ua_call *c, const char *t)
 {
 	struct sp_ua *ua = c->ua;
-	struct sp_tsx_dest dest;
-	struct sp_wbuf b;
 	char via[160], hdrs[UA_STR_MAX * 4 + 128];
 	int rc;
 
@@ -77,12 +75,7 @@ static int refer_send(struct sp_ua_call *c, const char *t)
 		.via = sp_str_c(via),
 		.headers = sp_str_c(hdrs),
 	};
-	sp_wbuf_init(&b, ua->out, sizeof(ua->out));
-	rc = sp_dialog_request(c->dlg, &r, &b, NULL);
-	if (rc == 0)
-		rc = sp__ua_dialog_dest(ua, c->dlg, &dest);
-	if (rc == 0)
-		rc = sp_tsx_request(&c->refer, ua->tsx, b.p, b.len, &dest, on_refer, c);
+	rc = sp__ua_dialog_send(ua, c->dlg, &r, NULL, &c->refer, on_refer, c);
 	if (rc == 0)
 		c->refer_sub = true;
 	return rc;
@@ -210,8 +203,6 @@ static void on_notify(struct sp_tsx *t, const struct sp_msg *msg, int err, void 
 static void notify_send(struct sp_ua_call *c, unsigned status, bool final)
 {
 	struct sp_ua *ua = c->ua;
-	struct sp_tsx_dest dest;
-	struct sp_wbuf b;
 	char via[160], hdrs[256], body[96];
 	int rc;
 
@@ -234,12 +225,7 @@ static void notify_send(struct sp_ua_call *c, unsigned status, bool final)
 		.content_type = SP_STR("message/sipfrag;version=2.0"),
 		.body = sp_str_c(body),
 	};
-	sp_wbuf_init(&b, ua->out, sizeof(ua->out));
-	rc = sp_dialog_request(c->dlg, &r, &b, NULL);
-	if (rc == 0)
-		rc = sp__ua_dialog_dest(ua, c->dlg, &dest);
-	if (rc == 0)
-		rc = sp_tsx_request(&c->notify, ua->tsx, b.p, b.len, &dest, on_notify, c);
+	rc = sp__ua_dialog_send(ua, c->dlg, &r, NULL, &c->notify, on_notify, c);
 	if (rc)
 		goto fail;
 	c->notified = status;

@@ -77,8 +77,7 @@ static void on_reinvite(struct sp_tsx *t, const struct sp_msg *msg, int err, voi
 static int send_reinvite(struct sp_ua_call *c)
 {
 	struct sp_ua *ua = c->ua;
-	struct sp_tsx_dest dest;
-	struct sp_wbuf b, ab;
+	struct sp_wbuf ab;
 	char via[160], hdrs[1400];
 	int rc = sp__ua_via(ua, via, sizeof(via));
 	if (rc)
@@ -105,14 +104,7 @@ static int send_reinvite(struct sp_ua_call *c)
 		.content_type = SP_STR("application/sdp"),
 		.body = { c->reinv_sdp, c->reinv_sdp_len },
 	};
-	sp_wbuf_init(&b, ua->out, sizeof(ua->out));
-	rc = sp_dialog_request(c->dlg, &r, &b, &c->reinv_cseq);
-	if (rc == 0)
-		rc = sp__ua_dialog_dest(ua, c->dlg, &dest);
-	if (rc)
-		return rc;
-	sp__ua_drop_tsx(&c->reinv);
-	return sp_tsx_request(&c->reinv, ua->tsx, b.p, b.len, &dest, on_reinvite, c);
+	return sp__ua_dialog_send(ua, c->dlg, &r, &c->reinv_cseq, &c->reinv, on_reinvite, c);
 }
 
 /* Takes a new offer from the media hook and sends it. */

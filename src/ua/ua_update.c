@@ -83,8 +83,7 @@ static void on_update(struct sp_tsx *t, const struct sp_msg *msg, int err, void 
 int sp_ua_call_update(struct sp_ua_call *c, bool offer)
 {
 	struct sp_ua *ua = c->ua;
-	struct sp_tsx_dest dest;
-	struct sp_wbuf b, sdp = { 0 };
+	struct sp_wbuf sdp = { 0 };
 	char via[160], hdrs[512], *mem = NULL;
 	int rc;
 
@@ -129,13 +128,8 @@ int sp_ua_call_update(struct sp_ua_call *c, bool offer)
 		.content_type = offer ? SP_STR("application/sdp") : SP_STR_NULL,
 		.body = offer ? (struct sp_str){ sdp.p, sdp.len } : SP_STR_NULL,
 	};
-	sp_wbuf_init(&b, ua->out, sizeof(ua->out));
-	rc = sp_dialog_request(c->dlg, &r, &b, NULL);
+	rc = sp__ua_dialog_send(ua, c->dlg, &r, NULL, &c->update, on_update, c);
 	sp_free(mem);
-	if (rc == 0)
-		rc = sp__ua_dialog_dest(ua, c->dlg, &dest);
-	if (rc == 0)
-		rc = sp_tsx_request(&c->update, ua->tsx, b.p, b.len, &dest, on_update, c);
 	if (rc) {
 		if (offer && ua->cfg.media.cancel_offer)
 			ua->cfg.media.cancel_offer(ua->cfg.media.arg, c);
