@@ -1,5 +1,9 @@
 # Shared by the softphone tests (sourced after lib.sh; uses SIPHON, IT_TMP):
-#   phone_users DATA         adds alice (pw-alice) and bob (pw-bob) to DATA
+#   phone_users DATA [USER...]  adds each USER (default alice bob) to DATA
+#                            with the password pw-USER
+#   phone_registered OUT PID until `siphon answer`'s OUT says registered
+#                            (1 if PID exits or 30 s pass)
+#   phones_stop PID...       TERM to those that still run, and reaps them
 #   bob_answers OUT [ARGS]   `siphon answer` as bob in the background (ANS_PID,
 #                            output in OUT and OUT.err, bounded: 60 s), with
 #                            ARGS added; returns once bob has registered
@@ -10,22 +14,42 @@
 ANS_PID=
 
 phone_users() {
-	"$SIPHON" user add alice --password pw-alice --data "$1" >/dev/null || fail "user add alice"
-	"$SIPHON" user add bob --password pw-bob --data "$1" >/dev/null || fail "user add bob"
+	local data=$1 u
+	shift
+	[ $# -gt 0 ] || set -- alice bob
+	for u in "$@"; do
+		"$SIPHON" user add "$u" --password "pw-$u" --data "$data" >/dev/null ||
+			fail "user add $u"
+	done
+}
+
+phone_registered() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		grep -q '^registered' "$1" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+phones_stop() {
+	local pid
+	for pid in "$@"; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+		fi
+	done
 }
 
 bob_answers() {
-	local out=$1 i
+	local out=$1
 	shift
 	timeout 60 "$SIPHON" answer --server "$SRV" --user bob --password pw-bob --duration 50 \
 		"$@" >"$out" 2>"$out.err" &
 	ANS_PID=$!
-	for ((i = 0; i < 300; i++)); do
-		grep -q '^registered' "$out" 2>/dev/null && return 0
-		kill -0 "$ANS_PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
+	phone_registered "$out" "$ANS_PID"
 }
 
 bob_done() {
@@ -36,9 +60,6 @@ bob_done() {
 }
 
 bob_stop() {
-	if [ -n "$ANS_PID" ] && kill -0 "$ANS_PID" 2>/dev/null; then
-		kill -TERM "$ANS_PID" 2>/dev/null
-		wait "$ANS_PID" 2>/dev/null
-	fi
+	[ -n "$ANS_PID" ] && phones_stop "$ANS_PID"
 	ANS_PID=
 }

@@ -25,37 +25,19 @@ it_init
 
 DATA="$IT_TMP/data"
 mkdir -p "$DATA"
-for u in alice bob carol; do
-	"$SIPHON" user add "$u" --password "pw-$u" --data "$DATA" >/dev/null || fail "user add $u"
-done
+. "$(dirname "$0")/phone_lib.sh"
+phone_users "$DATA" alice bob carol
 it_start || it_finish
 SRV="$IT_HOST:$IT_PORT"
 
 BOB_PID=
 CAROL_PID=
 cleanup_phones() {
-	local pid
-	for pid in $BOB_PID $CAROL_PID; do
-		if kill -0 "$pid" 2>/dev/null; then
-			kill -TERM "$pid" 2>/dev/null
-			wait "$pid" 2>/dev/null
-		fi
-	done
+	phones_stop $BOB_PID $CAROL_PID
 	BOB_PID=
 	CAROL_PID=
 }
 trap 'cleanup_phones; it_cleanup' EXIT
-
-# wait_registered OUT PID: until OUT says registered (bounded).
-wait_registered() {
-	local i
-	for ((i = 0; i < 300; i++)); do
-		grep -q '^registered' "$1" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
 
 B="$IT_TMP/bob.out"
 C="$IT_TMP/carol.out"
@@ -65,8 +47,8 @@ BOB_PID=$!
 timeout 50 "$SIPHON" answer --server "$SRV" --user carol --password pw-carol --tone 660 \
 	--calls 2 --duration 45 --hangup-after 4 --trace >"$C" 2>"$C.err" &
 CAROL_PID=$!
-wait_registered "$B" "$BOB_PID" || fail "bob did not register"
-wait_registered "$C" "$CAROL_PID" || fail "carol did not register"
+phone_registered "$B" "$BOB_PID" || fail "bob did not register"
+phone_registered "$C" "$CAROL_PID" || fail "carol did not register"
 
 out=$(timeout 50 "$SIPHON" transfer "sip:bob@$SRV" --to "sip:carol@$SRV" --attended --after 1 \
 	--server "$SRV" --user alice --password pw-alice --tone 800 --timeout 20 --trace \
@@ -121,8 +103,8 @@ BOB_PID=$!
 timeout 50 "$SIPHON" answer --server "$SRV" --user carol --password pw-carol --tone 660 \
 	--calls 1 --duration 45 --hangup-after 2 >"$C2" 2>"$C2.err" &
 CAROL_PID=$!
-wait_registered "$B2" "$BOB_PID" || fail "bob did not register again"
-wait_registered "$C2" "$CAROL_PID" || fail "carol did not register again"
+phone_registered "$B2" "$BOB_PID" || fail "bob did not register again"
+phone_registered "$C2" "$CAROL_PID" || fail "carol did not register again"
 out=$(timeout 50 "$SIPHON" transfer "sip:bob@$SRV" --to carol --server "$SRV" --user alice \
 	--password pw-alice --tone 800 --timeout 20 2>"$IT_TMP/alice2.err")
 rc=$?
