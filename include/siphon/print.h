@@ -1,5 +1,5 @@
 /*
- * Printing SIP messages: a bounded write buffer, a builder for new messages,
+ * Printing SIP messages (on the bounded write buffer of wbuf.h): a builder for new messages,
  * and an edit list applied to a parsed message in one printing pass (what a
  * proxy does: prepend a Via, drop a Route, rewrite the Request-URI).
  */
@@ -7,21 +7,7 @@
 #define SIPHON_PRINT_H
 
 #include "siphon/msg.h"
-
-/* Output buffer over caller memory. Writes past cap set `overflow` and are
- * dropped, so a whole print can be checked once at the end. */
-struct sp_wbuf {
-	char *p;
-	size_t len, cap;
-	bool overflow;
-};
-
-void sp_wbuf_init(struct sp_wbuf *b, char *mem, size_t cap);
-void sp_wbuf_put(struct sp_wbuf *b, const void *data, size_t n);
-void sp_wbuf_str(struct sp_wbuf *b, struct sp_str s);
-void sp_wbuf_cstr(struct sp_wbuf *b, const char *s);
-void sp_wbuf_u64(struct sp_wbuf *b, uint64_t v);
-void sp_wbuf_printf(struct sp_wbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#include "siphon/wbuf.h"
 
 /* The RFC 3261 §21 reason phrase for a status code ("Unknown" if none). */
 const char *sp_reason_phrase(unsigned code);

@@ -1,9 +1,8 @@
 /*
  * Internals shared by the SDP files: the failure helpers, the SDP token
  * character set (RFC 8866 §9, wider than SIP's), field splitting, the
- * connection-address parser used by c= and a=rtcp, and a bounded write
- * buffer. SDP sits on base only, so it does not use the SIP printer's
- * sp_wbuf (src/sip/print.c); this one has the same overflow contract.
+ * connection-address parser used by c= and a=rtcp. Printing uses the
+ * bounded write buffer of base (wbuf.h).
  */
 #ifndef SIPHON_SDP_INT_H
 #define SIPHON_SDP_INT_H
@@ -11,6 +10,7 @@
 #include <errno.h>
 
 #include "siphon/sdp.h"
+#include "siphon/wbuf.h"
 
 /* Records err (may be NULL) and returns -EBADMSG. */
 int sp__sdp_fail(struct sp_parse_error *err, const char *at, const char *rule);
@@ -44,19 +44,6 @@ static inline bool sp__sdp_num(struct sp_str s, uint64_t max, uint64_t *out)
 {
 	return sp_str_to_u64(s, max, out) == 0;
 }
-
-/* ---- bounded writer ---- */
-
-struct sp__sdp_w {
-	char *p;
-	size_t len, cap;
-	bool overflow;
-};
-
-void sp__sdp_put(struct sp__sdp_w *w, const void *data, size_t n);
-void sp__sdp_puts(struct sp__sdp_w *w, const char *s);
-void sp__sdp_putstr(struct sp__sdp_w *w, struct sp_str s);
-void sp__sdp_putu(struct sp__sdp_w *w, uint64_t v);
 
 /* Copies s into out[cap] with a NUL; false (out emptied) if it does not
  * fit. */

@@ -9,91 +9,91 @@
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
-static void line_start(struct sp__sdp_w *w, char type)
+static void line_start(struct sp_wbuf *w, char type)
 {
 	char h[2] = {type, '='};
-	sp__sdp_put(w, h, 2);
+	sp_wbuf_put(w, h, 2);
 }
 
-static void eol(struct sp__sdp_w *w)
+static void eol(struct sp_wbuf *w)
 {
-	sp__sdp_put(w, "\r\n", 2);
+	sp_wbuf_put(w, "\r\n", 2);
 }
 
-static void text_line(struct sp__sdp_w *w, char type, struct sp_str v)
+static void text_line(struct sp_wbuf *w, char type, struct sp_str v)
 {
 	if (!v.p)
 		return;
 	line_start(w, type);
-	sp__sdp_putstr(w, v);
+	sp_wbuf_str(w, v);
 	eol(w);
 }
 
 /* c= uses addr as written when set, else host with "/ttl" and "/num". */
-static void conn_line(struct sp__sdp_w *w, const struct sp_sdp_conn *c)
+static void conn_line(struct sp_wbuf *w, const struct sp_sdp_conn *c)
 {
 	if (!c->nettype.p)
 		return;
 	line_start(w, 'c');
-	sp__sdp_putstr(w, c->nettype);
-	sp__sdp_put(w, " ", 1);
-	sp__sdp_putstr(w, c->addrtype);
-	sp__sdp_put(w, " ", 1);
+	sp_wbuf_str(w, c->nettype);
+	sp_wbuf_put(w, " ", 1);
+	sp_wbuf_str(w, c->addrtype);
+	sp_wbuf_put(w, " ", 1);
 	if (c->addr.p) {
-		sp__sdp_putstr(w, c->addr);
+		sp_wbuf_str(w, c->addr);
 	} else {
-		sp__sdp_putstr(w, c->host);
+		sp_wbuf_str(w, c->host);
 		if (c->ttl) {
-			sp__sdp_put(w, "/", 1);
-			sp__sdp_putu(w, c->ttl);
+			sp_wbuf_put(w, "/", 1);
+			sp_wbuf_u64(w, c->ttl);
 		}
 		if (c->num) {
-			sp__sdp_put(w, "/", 1);
-			sp__sdp_putu(w, c->num);
+			sp_wbuf_put(w, "/", 1);
+			sp_wbuf_u64(w, c->num);
 		}
 	}
 	eol(w);
 }
 
-static void bw_lines(struct sp__sdp_w *w, const struct sp_sdp_bw *bw, unsigned n)
+static void bw_lines(struct sp_wbuf *w, const struct sp_sdp_bw *bw, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		line_start(w, 'b');
-		sp__sdp_putstr(w, bw[i].type);
-		sp__sdp_put(w, ":", 1);
-		sp__sdp_putu(w, bw[i].value);
+		sp_wbuf_str(w, bw[i].type);
+		sp_wbuf_put(w, ":", 1);
+		sp_wbuf_u64(w, bw[i].value);
 		eol(w);
 	}
 }
 
-static void attr_lines(struct sp__sdp_w *w, const struct sp_sdp_attr *attr, unsigned n)
+static void attr_lines(struct sp_wbuf *w, const struct sp_sdp_attr *attr, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		line_start(w, 'a');
-		sp__sdp_putstr(w, attr[i].name);
+		sp_wbuf_str(w, attr[i].name);
 		if (attr[i].value.p) {
-			sp__sdp_put(w, ":", 1);
-			sp__sdp_putstr(w, attr[i].value);
+			sp_wbuf_put(w, ":", 1);
+			sp_wbuf_str(w, attr[i].value);
 		}
 		eol(w);
 	}
 }
 
-static void media(struct sp__sdp_w *w, const struct sp_sdp_media *m)
+static void media(struct sp_wbuf *w, const struct sp_sdp_media *m)
 {
 	line_start(w, 'm');
-	sp__sdp_putstr(w, m->type);
-	sp__sdp_put(w, " ", 1);
-	sp__sdp_putu(w, m->port);
+	sp_wbuf_str(w, m->type);
+	sp_wbuf_put(w, " ", 1);
+	sp_wbuf_u64(w, m->port);
 	if (m->nports) {
-		sp__sdp_put(w, "/", 1);
-		sp__sdp_putu(w, m->nports);
+		sp_wbuf_put(w, "/", 1);
+		sp_wbuf_u64(w, m->nports);
 	}
-	sp__sdp_put(w, " ", 1);
-	sp__sdp_putstr(w, m->proto);
+	sp_wbuf_put(w, " ", 1);
+	sp_wbuf_str(w, m->proto);
 	for (unsigned i = 0; i < m->nfmt && i < SP_SDP_MAX_FMT; i++) {
-		sp__sdp_put(w, " ", 1);
-		sp__sdp_putstr(w, m->fmt[i]);
+		sp_wbuf_put(w, " ", 1);
+		sp_wbuf_str(w, m->fmt[i]);
 	}
 	eol(w);
 	text_line(w, 'i', m->info);
@@ -105,25 +105,25 @@ static void media(struct sp__sdp_w *w, const struct sp_sdp_media *m)
 
 int sp_sdp_print(const struct sp_sdp *sdp, char *buf, size_t cap, size_t *len)
 {
-	struct sp__sdp_w w = {.p = buf, .cap = cap};
+	struct sp_wbuf w = {.p = buf, .cap = cap};
 	const struct sp_sdp_origin *o = &sdp->origin;
 	*len = 0;
 	if (!o->username.len || !sdp->ntime)
 		return -EINVAL;
 
-	sp__sdp_puts(&w, "v=0\r\n");
+	sp_wbuf_cstr(&w, "v=0\r\n");
 	line_start(&w, 'o');
-	sp__sdp_putstr(&w, o->username);
-	sp__sdp_put(&w, " ", 1);
-	sp__sdp_putu(&w, o->sess_id);
-	sp__sdp_put(&w, " ", 1);
-	sp__sdp_putu(&w, o->sess_version);
-	sp__sdp_put(&w, " ", 1);
-	sp__sdp_putstr(&w, o->nettype);
-	sp__sdp_put(&w, " ", 1);
-	sp__sdp_putstr(&w, o->addrtype);
-	sp__sdp_put(&w, " ", 1);
-	sp__sdp_putstr(&w, o->addr);
+	sp_wbuf_str(&w, o->username);
+	sp_wbuf_put(&w, " ", 1);
+	sp_wbuf_u64(&w, o->sess_id);
+	sp_wbuf_put(&w, " ", 1);
+	sp_wbuf_u64(&w, o->sess_version);
+	sp_wbuf_put(&w, " ", 1);
+	sp_wbuf_str(&w, o->nettype);
+	sp_wbuf_put(&w, " ", 1);
+	sp_wbuf_str(&w, o->addrtype);
+	sp_wbuf_put(&w, " ", 1);
+	sp_wbuf_str(&w, o->addr);
 	eol(&w);
 	/* s= is required; "-" stands for no name (RFC 8866 §5.3). */
 	text_line(&w, 's', sdp->name.p ? sdp->name : SP_STR("-"));
@@ -138,9 +138,9 @@ int sp_sdp_print(const struct sp_sdp *sdp, char *buf, size_t cap, size_t *len)
 	for (unsigned i = 0; i < MIN(sdp->ntime, SP_SDP_MAX_TIME); i++) {
 		const struct sp_sdp_time *t = &sdp->time[i];
 		line_start(&w, 't');
-		sp__sdp_putu(&w, t->start);
-		sp__sdp_put(&w, " ", 1);
-		sp__sdp_putu(&w, t->stop);
+		sp_wbuf_u64(&w, t->start);
+		sp_wbuf_put(&w, " ", 1);
+		sp_wbuf_u64(&w, t->stop);
 		eol(&w);
 		for (unsigned r = 0; r < MIN(t->nrepeat, SP_SDP_MAX_REPEAT); r++)
 			text_line(&w, 'r', t->repeat[r]);

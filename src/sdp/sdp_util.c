@@ -1,6 +1,6 @@
 /*
- * Small shared pieces of the SDP code: failure records, tokens, field
- * splitting and the bounded writer the printer and offer/answer use.
+ * Small shared pieces of the SDP code: failure records, tokens and field
+ * splitting.
  */
 #include <string.h>
 
@@ -46,38 +46,6 @@ struct sp_str sp__sdp_field(const char **pp, const char *end)
 		p++;
 	*pp = p;
 	return sp_str_span(s, p);
-}
-
-void sp__sdp_put(struct sp__sdp_w *w, const void *data, size_t n)
-{
-	if (w->overflow || n > w->cap - w->len) {
-		w->overflow = true;
-		return;
-	}
-	if (n)
-		memcpy(w->p + w->len, data, n);
-	w->len += n;
-}
-
-void sp__sdp_puts(struct sp__sdp_w *w, const char *s)
-{
-	sp__sdp_put(w, s, strlen(s));
-}
-
-void sp__sdp_putstr(struct sp__sdp_w *w, struct sp_str s)
-{
-	sp__sdp_put(w, s.p, s.len);
-}
-
-void sp__sdp_putu(struct sp__sdp_w *w, uint64_t v)
-{
-	char tmp[20];
-	size_t i = sizeof(tmp);
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	sp__sdp_put(w, tmp + i, sizeof(tmp) - i);
 }
 
 bool sp__sdp_copy(char *out, size_t cap, struct sp_str s)
