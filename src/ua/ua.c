@@ -345,9 +345,9 @@ void sp_ua_destroy(struct sp_ua *ua)
 			c->reason = "UA destroyed";
 			c->ended_at = sp_loop_now(ua->loop);
 		}
-		c->ict = sp_mem_deref(c->ict);
-		c->ist = sp_mem_deref(c->ist);
-		c->bye = sp_mem_deref(c->bye);
+		sp__ua_drop_tsx(&c->ict);
+		sp__ua_drop_tsx(&c->ist);
+		sp__ua_drop_tsx(&c->bye);
 		c->dlg = sp_mem_deref(c->dlg);
 		sp_mem_deref(c);
 	}

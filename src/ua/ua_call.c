@@ -21,17 +21,11 @@ static void call_free(void *obj)
 	sp_free(c->reinv_sdp);
 	sp_free(c->reok);
 	sp_free(c->rel);
-	sp_mem_deref(c->prack);
-	sp_mem_deref(c->reinv);
-	sp_mem_deref(c->rist);
-	sp_mem_deref(c->info);
-	sp_mem_deref(c->ict);
-	sp_mem_deref(c->ist);
-	sp_mem_deref(c->bye);
+	struct sp_tsx **slots[] = { &c->prack, &c->reinv, &c->rist,  &c->info,  &c->ict,
+				    &c->ist,   &c->bye,	  &c->refer, &c->update, &c->notify };
+	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
+		sp__ua_drop_tsx(slots[i]);
 	sp_mem_deref(c->dlg);
-	sp_mem_deref(c->refer);
-	sp_mem_deref(c->update);
-	sp_mem_deref(c->notify);
 	sp_mem_deref(c->xfer);
 	sp_mem_deref(c->xfer_of);
 	sp_mem_deref(c->replaces);
@@ -80,6 +74,7 @@ void sp__ua_call_set_state(struct sp_ua_call *c, enum sp_ua_call_state st)
 void sp__ua_drop_tsx(struct sp_tsx **t)
 {
 	if (*t) {
+		sp__ua_dialog_detach(*t);
 		sp_tsx_set_handler(*t, NULL, NULL);
 		*t = sp_mem_deref(*t);
 	}
@@ -141,22 +136,6 @@ int sp__ua_dialog_dest(struct sp_ua *ua, const struct sp_dialog *d, struct sp_ts
 	return rc ? rc : sp__ua_uri_dest(ua, &uri, false, dest);
 }
 
-int sp__ua_dialog_send(struct sp_ua *ua, struct sp_dialog *d, const struct sp_dialog_req *r,
-		       uint32_t *cseq, struct sp_tsx **t, sp_tsx_event_cb cb, void *arg)
-{
-	struct sp_tsx_dest dest;
-	struct sp_wbuf b;
-
-	sp_wbuf_init(&b, ua->out, sizeof(ua->out));
-	int rc = sp_dialog_request(d, r, &b, cseq);
-	if (rc == 0)
-		rc = sp__ua_dialog_dest(ua, d, &dest);
-	if (rc)
-		return rc;
-	sp__ua_drop_tsx(t);
-	return sp_tsx_request(t, ua->tsx, b.p, b.len, &dest, cb, arg);
-}
-
 int sp__ua_send_ack(struct sp_ua_call *c, struct sp_dialog *d, uint32_t cseq, const char *auth)
 {
 	struct sp_ua *ua = c->ua;
@@ -208,7 +187,7 @@ int sp__ua_call_bye(struct sp_ua_call *c)
 	char ua_line[96];
 	snprintf(ua_line, sizeof(ua_line), "User-Agent: %s\r\n", ua->user_agent);
 	r.headers = sp_str_c(ua_line);
-	rc = sp__ua_dialog_send(ua, c->dlg, &r, NULL, &c->bye, on_bye, c);
+	rc = sp__ua_dialog_send(c, c->dlg, &r, NULL, &c->bye, on_bye, c);
 	c->ending = true;
 	if (rc) {
 		SP_LOG(SP_LOG_WARN, "ua: BYE not sent: %s", strerror(-rc));

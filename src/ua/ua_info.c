@@ -166,7 +166,7 @@ static void send_next(struct sp_ua_call *c)
 		.content_type = SP_STR("application/dtmf-relay"),
 		.body = sp_str_c(body),
 	};
-	rc = sp__ua_dialog_send(ua, c->dlg, &r, NULL, &c->info, on_info, c);
+	rc = sp__ua_dialog_send(c, c->dlg, &r, NULL, &c->info, on_info, c);
 	if (rc == 0)
 		return;
 fail:

@@ -7,6 +7,7 @@
  *   ua_uac.c      outgoing calls (§13.2, §9.1)
  *   ua_uas.c      incoming calls (§13.3) and requests received (§8.2)
  *   ua_call.c     what both sides share: state, BYE (§15), the end
+ *   ua_dialog_send.c requests within a dialog, with their digest retry
  *   ua_reinvite.c re-INVITE within a call, both ways (§14)
  *   ua_info.c     INFO within a call (RFC 6086): DTMF both ways
  *   ua_prack.c    reliable provisional responses (RFC 3262) both ways
@@ -273,13 +274,19 @@ int sp__ua_send_ack(struct sp_ua_call *c, struct sp_dialog *d, uint32_t cseq, co
 /* Where a request within d goes (§12.2.1.1: the first route, else the
  * remote target). */
 int sp__ua_dialog_dest(struct sp_ua *ua, const struct sp_dialog *d, struct sp_tsx_dest *dest);
-/* Prints r within d (§12.2.1.1) into ua->out and starts its client
- * transaction towards d's next hop as *t (a reference; the one *t held
- * before, if any, is dropped first) with handler cb(arg). *cseq (may be
+/* ua_dialog_send.c. Prints r within d (§12.2.1.1; d is c's dialog, or
+ * one of its early dialogs) into ua->out and starts its client
+ * transaction towards d's next hop as *t (a reference in c; the one *t
+ * held before, if any, is dropped first) with handler cb(arg). A
+ * non-INVITE request answered 401/407 is sent once more with credentials
+ * (§22.2) in *t, cb seeing only the retry's responses. *cseq (may be
  * NULL) gets the CSeq used. Returns 0, or a negative errno: nothing sent,
  * *t untouched. */
-int sp__ua_dialog_send(struct sp_ua *ua, struct sp_dialog *d, const struct sp_dialog_req *r,
+int sp__ua_dialog_send(struct sp_ua_call *c, struct sp_dialog *d, const struct sp_dialog_req *r,
 		       uint32_t *cseq, struct sp_tsx **t, sp_tsx_event_cb cb, void *arg);
+/* Frees the retry state of a request sp__ua_dialog_send started, when t
+ * is one (sp__ua_drop_tsx calls it). */
+void sp__ua_dialog_detach(struct sp_tsx *t);
 /* Drops a client or server transaction the call holds (handler cleared). */
 void sp__ua_drop_tsx(struct sp_tsx **t);
 

@@ -220,7 +220,7 @@ void sp__ua_uac_reliable_1xx(struct sp_ua_call *c, struct sp_dialog *d,
 		.via = sp_str_c(via),
 		.headers = sp_str_c(hdrs),
 	};
-	int rc = sp__ua_dialog_send(ua, d, &r, NULL, &c->prack, on_prack, c);
+	int rc = sp__ua_dialog_send(c, d, &r, NULL, &c->prack, on_prack, c);
 	if (rc)
 		SP_LOG(SP_LOG_WARN, "ua: PRACK not sent: %s", strerror(-rc));
 }

@@ -75,7 +75,7 @@ static int refer_send(struct sp_ua_call *c, const char *t)
 		.via = sp_str_c(via),
 		.headers = sp_str_c(hdrs),
 	};
-	rc = sp__ua_dialog_send(ua, c->dlg, &r, NULL, &c->refer, on_refer, c);
+	rc = sp__ua_dialog_send(c, c->dlg, &r, NULL, &c->refer, on_refer, c);
 	if (rc == 0)
 		c->refer_sub = true;
 	return rc;
@@ -225,7 +225,7 @@ static void notify_send(struct sp_ua_call *c, unsigned status, bool final)
 		.content_type = SP_STR("message/sipfrag;version=2.0"),
 		.body = sp_str_c(body),
 	};
-	rc = sp__ua_dialog_send(ua, c->dlg, &r, NULL, &c->notify, on_notify, c);
+	rc = sp__ua_dialog_send(c, c->dlg, &r, NULL, &c->notify, on_notify, c);
 	if (rc)
 		goto fail;
 	c->notified = status;

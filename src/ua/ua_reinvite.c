@@ -104,7 +104,7 @@ static int send_reinvite(struct sp_ua_call *c)
 		.content_type = SP_STR("application/sdp"),
 		.body = { c->reinv_sdp, c->reinv_sdp_len },
 	};
-	return sp__ua_dialog_send(ua, c->dlg, &r, &c->reinv_cseq, &c->reinv, on_reinvite, c);
+	return sp__ua_dialog_send(c, c->dlg, &r, &c->reinv_cseq, &c->reinv, on_reinvite, c);
 }
 
 /* Takes a new offer from the media hook and sends it. */

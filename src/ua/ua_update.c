@@ -128,7 +128,7 @@ int sp_ua_call_update(struct sp_ua_call *c, bool offer)
 		.content_type = offer ? SP_STR("application/sdp") : SP_STR_NULL,
 		.body = offer ? (struct sp_str){ sdp.p, sdp.len } : SP_STR_NULL,
 	};
-	rc = sp__ua_dialog_send(ua, c->dlg, &r, NULL, &c->update, on_update, c);
+	rc = sp__ua_dialog_send(c, c->dlg, &r, NULL, &c->update, on_update, c);
 	sp_free(mem);
 	if (rc) {
 		if (offer && ua->cfg.media.cancel_offer)

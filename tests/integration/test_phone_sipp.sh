@@ -3,6 +3,10 @@
 # loopback only:
 #   - SIPp as callee (scenarios/phone/uas_answer.xml) of `siphon call`
 #     straight to its address: 180, 200 with SDP, ACK, BYE from siphon;
+#   - SIPp as a callee that challenges requests within the dialog
+#     (scenarios/phone/uas_refer_auth.xml): `siphon call --transfer-to`
+#     answers the REFER's 407 and the BYE's 401 with credentials (RFC 3261
+#     §22.2; SIPp verifies the BYE's digest);
 #   - SIPp as caller (scenarios/phone/uac_call.xml) of `siphon answer
 #     --port`: INVITE, 180/200 with an SDP answer, ACK, BYE from SIPp
 #     answered 200, a BYE of the ended dialog answered 481, OPTIONS 200
@@ -41,6 +45,26 @@ rc=$?
 SIPP_PID=
 it_check "SIPp callee scenario passed (exit $rc)" test "$rc" -eq 0
 [ "$rc" -eq 0 ] || tail -20 "$IT_TMP/sipp-uas.out" "$IT_TMP"/*errors.log >&2 2>/dev/null
+
+# --- in-dialog challenges: REFER 407, BYE 401 ----------------------------------------
+PORT=$(it_free_port)
+(cd "$IT_TMP" && exec timeout 30 sipp -sf "$SC/uas_refer_auth.xml" -i "$IT_HOST" -p "$PORT" \
+	-mp "$(it_free_port)" -m 1 -nostdin -timeout 25 -timeout_error -trace_err \
+	>"$IT_TMP/sipp-auth.out" 2>&1) &
+SIPP_PID=$!
+sleep 0.5
+out=$(timeout 30 "$SIPHON" call "sip:x@$IT_HOST:$PORT" --user alice --password s3cret --tone 440 \
+	--transfer-to "sip:carol@$IT_HOST:5999" --transfer-after 0.5 --timeout 10 2>>"$IT_TMP/call.err")
+rc=$?
+echo "$out"
+it_check "challenged transfer exits 0 (got $rc)" test "$rc" -eq 0
+it_check "REFER accepted after its 407, sipfrag 200" grep -q 'refer=202,200' <<<"$out"
+it_check "BYE accepted after its 401" grep -q 'status=200 .*reason="local BYE"' <<<"$out"
+wait "$SIPP_PID"
+rc=$?
+SIPP_PID=
+it_check "SIPp challenging callee scenario passed (exit $rc)" test "$rc" -eq 0
+[ "$rc" -eq 0 ] || tail -20 "$IT_TMP/sipp-auth.out" "$IT_TMP"/*errors.log >&2 2>/dev/null
 
 # --- SIPp -> siphon answer -----------------------------------------------------------
 APORT=$(it_free_port)
