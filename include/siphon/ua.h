@@ -23,7 +23,10 @@
  * and received as application/dtmf-relay. Reliable provisional responses
  * (RFC 3262, ua_prack.c): our INVITEs support 100rel and PRACK a reliable
  * 1xx; as callee (cfg.rel100) the 180 is sent reliably when the INVITE
- * requires or supports 100rel.
+ * requires or supports 100rel. Early media (RFC 3960): an SDP answer in a
+ * 1xx to our INVITE goes to media.set_answer at once (the 2xx's copy, or
+ * its absence after a reliable 1xx, changes nothing); as callee
+ * (cfg.early_media) the answer goes in a 183 before the 200.
  *
  * Call transfer (RFC 3515, ua_refer.c): as transferor the UA sends REFER
  * in a call's dialog and follows the implicit subscription's NOTIFYs; as
@@ -164,6 +167,10 @@ struct sp_ua_config {
 	const struct sp_tsx_config *tsx; /* timers; NULL: RFC 3261 defaults */
 	bool auto_answer;	      /* answer incoming calls by themselves */
 	uint32_t answer_delay_ms;     /* ... this long after the 180 */
+	bool early_media;	      /* UAS: answer an INVITE's offer at once in a
+				       * 183 Session Progress (reliable as the 180
+				       * would be) and start media before the 200
+				       * (RFC 3960 §3, gateway model) */
 	unsigned max_calls;	      /* calls at once, more are refused 486; 1 */
 	bool rel100;		      /* UAS: send the 180 reliably (RFC 3262) when
 				       * the INVITE requires or supports 100rel; the
@@ -175,8 +182,10 @@ struct sp_ua_config {
 				       * BYE of the referring call once the new one
 				       * is answered. false: 603 Decline */
 	uint32_t session_expires;     /* RFC 4028 §7.1: the Session-Expires our
-				       * INVITEs ask for (s); 0: none (Supported:
-				       * timer is sent anyway) */
+				       * INVITEs ask for (s), and (§9) the one we
+				       * insert as callee when an INVITE asks for
+				       * none; 0: none (Supported: timer is sent
+				       * anyway) */
 	uint32_t min_se;	      /* RFC 4028 §8.1: our minimum interval (s):
 				       * an INVITE asking less gets 422; also sent as
 				       * Min-SE with session_expires. 0: 90. Below

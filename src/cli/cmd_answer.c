@@ -31,6 +31,9 @@ static void usage(FILE *out)
 		"  --100rel            send the 180 reliably (RFC 3262: Require: 100rel, RSeq)\n"
 		"                      when the INVITE requires or supports 100rel, and answer\n"
 		"                      once it is PRACKed\n"
+		"  --early-media       answer the offer at once in 183 Session Progress (reliable\n"
+		"                      with --100rel) and send media before the 200 (--delay\n"
+		"                      later), as a gateway playing a ringback or announcement\n"
 		"  --refuse-refer      refuse transfers (603); by default a REFER in a call\n"
 		"                      (RFC 3515) is accepted (202): a call goes to its\n"
 		"                      Refer-To URI, its progress is NOTIFYed, and the\n"
@@ -40,6 +43,9 @@ static void usage(FILE *out)
 		"                      asking for less than S seconds gets 422 (default 90;\n"
 		"                      below 90 only for tests); one asking for more is\n"
 		"                      honoured, the caller refreshes, we BYE on expiry\n"
+		"  --session-expires S when an INVITE asks for no session timer, insert one of\n"
+		"                      S seconds (RFC 4028 §9; the caller refreshes when it\n"
+		"                      supports timers, else we do)\n"
 		"  --expires S         registration expiry (default 3600)\n"
 		"  --port P            SIP port to listen on (default: an ephemeral one, printed)\n"
 		"%s%s"
@@ -93,10 +99,12 @@ int sp_cmd_answer(int argc, char **argv)
 		{ "delay", required_argument, NULL, 'w' },
 		{ "hangup-after", required_argument, NULL, 'H' },
 		{ "100rel", no_argument, NULL, 'R' },
+		{ "early-media", no_argument, NULL, 'E' },
 		{ "accept-refer", no_argument, NULL, 'a' },
 		{ "refuse-refer", no_argument, NULL, 'r' },
 		{ "expires", required_argument, NULL, 'e' },
 		{ "min-se", required_argument, NULL, 'M' },
+		{ "session-expires", required_argument, NULL, 'S' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -132,6 +140,9 @@ int sp_cmd_answer(int argc, char **argv)
 		case 'R':
 			p.rel100 = true;
 			break;
+		case 'E':
+			p.early_media = true;
+			break;
 		case 'a':
 			p.accept_refer = true;
 			break;
@@ -150,6 +161,11 @@ int sp_cmd_answer(int argc, char **argv)
 			if (sp_phone_number(&p, "--min-se", optarg, 86400, &v) || v < 1)
 				return SP_EXIT_USAGE;
 			p.min_se = (uint32_t)v;
+			break;
+		case 'S':
+			if (sp_phone_number(&p, "--session-expires", optarg, 86400, &v))
+				return SP_EXIT_USAGE;
+			p.session_expires = (uint32_t)v;
 			break;
 		default:
 			rc = sp_phone_opt(&p, c, optarg);

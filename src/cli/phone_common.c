@@ -479,6 +479,7 @@ int sp_phone_start(struct sp_phone *p, bool need_server)
 		.auto_answer = p->auto_answer,
 		.answer_delay_ms = p->answer_delay_ms,
 		.rel100 = p->rel100,
+		.early_media = p->early_media,
 		.accept_refer = p->accept_refer,
 		.session_expires = p->session_expires,
 		.min_se = p->min_se,

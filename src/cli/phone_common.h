@@ -75,6 +75,7 @@ struct sp_phone {
 	bool auto_answer;
 	uint32_t answer_delay_ms;
 	bool rel100;		  /* send the 180 reliably (RFC 3262) when asked */
+	bool early_media;	  /* 183 with the answer, media before the 200 */
 	bool accept_refer;	  /* follow a peer's REFER (RFC 3515 transferee) */
 	uint32_t hangup_after_ms; /* BYE this long after a call is up; 0: never */
 	uint32_t session_expires; /* RFC 4028: Session-Expires our INVITEs ask for */

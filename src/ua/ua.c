@@ -378,3 +378,18 @@ unsigned sp_ua_pending(const struct sp_ua *ua)
 {
 	return ua->nood;
 }
+
+struct sp_str sp__ua_media_type(const struct sp_msg *msg)
+{
+	const struct sp_hdr *h = sp_msg_hdr(msg, SP_HDR_CONTENT_TYPE);
+	if (!h)
+		return SP_STR_NULL;
+	const char *p = h->value.p, *e = memchr(p, ';', h->value.len);
+	if (!e)
+		e = p + h->value.len;
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	return (struct sp_str){ p, (size_t)(e - p) };
+}

@@ -18,6 +18,7 @@ static void call_free(void *obj)
 	sp_free(c->invite);
 	sp_free(c->offer);
 	sp_free(c->ok);
+	sp_free(c->early_sdp);
 	sp_free(c->reinv_sdp);
 	sp_free(c->reok);
 	sp_free(c->rel);

@@ -77,16 +77,6 @@ static char parse_relay(struct sp_str body, unsigned *dur)
 	return d;
 }
 
-/* The media type of the Content-Type value, without parameters. */
-static struct sp_str media_type(const struct sp_msg *req)
-{
-	const struct sp_hdr *h = sp_msg_hdr(req, SP_HDR_CONTENT_TYPE);
-	if (!h)
-		return SP_STR_NULL;
-	const char *semi = memchr(h->value.p, ';', h->value.len);
-	return trim(h->value.p, semi ? semi : h->value.p + h->value.len);
-}
-
 void sp__ua_info_rx(struct sp_ua_call *c, struct sp_tsx *st, const struct sp_msg *req,
 		    const struct sp_tsx_dest *src)
 {
@@ -102,7 +92,7 @@ void sp__ua_info_rx(struct sp_ua_call *c, struct sp_tsx *st, const struct sp_msg
 		return;
 	}
 	if (req->body.len) {
-		struct sp_str t = media_type(req);
+		struct sp_str t = sp__ua_media_type(req);
 		if (sp_str_caseeq_c(t, "application/dtmf-relay"))
 			d = parse_relay(req->body, &dur);
 		else if (sp_str_caseeq_c(t, "application/dtmf"))

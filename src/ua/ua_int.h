@@ -132,11 +132,15 @@ struct sp_ua_call {
 	char *offer;	       /* our SDP offer (resent after a challenge) */
 	size_t offer_len;
 	bool provisional, cancel_pending, cancelled;
+	bool early_answered;   /* a 1xx's SDP answered our offer: early media */
 	/* UAS */
 	struct sp_tsx *ist;    /* referenced */
 	struct sp_tsx_dest resp_dest; /* where our responses go */
 	struct sp_sa src;	       /* where the INVITE came from */
 	bool late_offer;       /* the INVITE had no SDP: our offer is in the 2xx */
+	char *early_sdp;       /* the answer our 183 carried (cfg.early_media) */
+	size_t early_sdp_len;
+	bool early_reliable;   /* ... in a reliable 183: the 2xx carries none */
 	bool bye_after_ack;    /* hangup asked before the ACK (§15) */
 	char *ok;	       /* the 2xx, retransmitted until the ACK (§13.3.1.4) */
 	size_t ok_len;
@@ -216,6 +220,9 @@ int sp__ua_send(struct sp_ua *ua, const struct sp_tsx_dest *d, const void *buf, 
  * set, else the URI's host (an IP literal), port and transport. */
 int sp__ua_uri_dest(struct sp_ua *ua, const struct sp_uri *uri, bool out_of_dialog,
 		    struct sp_tsx_dest *d);
+/* The media type of msg's Content-Type, without parameters or blanks
+ * ("application/sdp"); empty when there is none. */
+struct sp_str sp__ua_media_type(const struct sp_msg *msg);
 /* Writes a Via value with a new branch into buf[cap]. */
 int sp__ua_via(struct sp_ua *ua, char *buf, size_t cap);
 /* Random hex token of n digits (< cap) into buf. */
@@ -334,6 +341,9 @@ int sp__ua_timer_invite_hdrs(const struct sp_ua_call *c, char *buf, size_t cap);
 /* A 422 to our INVITE: true when it is to be retried with the larger
  * Session-Expires/Min-SE now in c (§7.4). */
 bool sp__ua_timer_422(struct sp_ua_call *c, const struct sp_msg *resp);
+/* A 422 to our session refresh (re-INVITE or UPDATE): true when it is to
+ * be sent again, with the larger interval now in c (§7.4). */
+bool sp__ua_timer_refresh_422(struct sp_ua_call *c, const struct sp_msg *resp);
 /* The 2xx to our INVITE, re-INVITE or UPDATE: takes its Session-Expires
  * (or its absence) and (re)arms the timer (§7.2). */
 void sp__ua_timer_uac_2xx(struct sp_ua_call *c, const struct sp_msg *resp);
@@ -395,10 +405,12 @@ bool sp__ua_only_option(const struct sp_msg *msg, enum sp_hdr_id id, const char 
 /* RFC 3262 §3: the 180 to invite goes reliably (cfg.rel100 and the
  * INVITE requires or supports 100rel). */
 bool sp__ua_rel100_wanted(struct sp_ua *ua, const struct sp_msg *invite);
-/* Sends the reliable 180 (dialog_hdrs: Record-Route and Contact lines),
+/* Sends a reliable provisional (status 180, or 183 with the SDP answer
+ * sdp for early media; dialog_hdrs: Record-Route and Contact lines),
  * creates the early dialog and arms its retransmission. */
-int sp__ua_send_reliable_180(struct sp_ua_call *c, const struct sp_msg *req,
-			     const struct sp_tsx_dest *src, const char *dialog_hdrs);
+int sp__ua_send_reliable_1xx(struct sp_ua_call *c, const struct sp_msg *req,
+			     const struct sp_tsx_dest *src, const char *dialog_hdrs, unsigned status,
+			     struct sp_str sdp);
 /* A PRACK received in c's early or confirmed dialog. */
 void sp__ua_prack_rx(struct sp_ua_call *c, struct sp_tsx *st, const struct sp_msg *req,
 		     const struct sp_tsx_dest *src);

@@ -81,7 +81,7 @@ static void on_rel_retx(void *arg)
 	if (c->rel_elapsed >= 64u * ua->t1) {
 		/* §3: no PRACK in 64*T1: the INVITE is refused with a 5xx. */
 		c->rel_unacked = false;
-		SP_LOG(SP_LOG_INFO, "ua: no PRACK for the reliable 180: 504");
+		SP_LOG(SP_LOG_INFO, "ua: no PRACK for the reliable provisional: 504");
 		sp__ua_uas_reject(c, 504, "no PRACK");
 		return;
 	}
@@ -90,8 +90,9 @@ static void on_rel_retx(void *arg)
 	sp_timer_start(ua->loop, &c->t_rel, c->rel_ms, on_rel_retx, c);
 }
 
-int sp__ua_send_reliable_180(struct sp_ua_call *c, const struct sp_msg *req,
-			     const struct sp_tsx_dest *src, const char *dialog_hdrs)
+int sp__ua_send_reliable_1xx(struct sp_ua_call *c, const struct sp_msg *req,
+			     const struct sp_tsx_dest *src, const char *dialog_hdrs, unsigned status,
+			     struct sp_str sdp)
 {
 	struct sp_ua *ua = c->ua;
 	struct sp_wbuf b;
@@ -110,8 +111,8 @@ int sp__ua_send_reliable_180(struct sp_ua_call *c, const struct sp_msg *req,
 	if (n <= 0 || (size_t)n >= sizeof(hdrs))
 		return -ENOSPC;
 	sp_wbuf_init(&b, ua->out, sizeof(ua->out));
-	int rc = sp__ua_build_response(ua, &b, req, &src->addr, 180, c->local_tag, hdrs,
-				       SP_STR_NULL, SP_STR_NULL);
+	int rc = sp__ua_build_response(ua, &b, req, &src->addr, status, c->local_tag, hdrs,
+				       sdp.len ? SP_STR("application/sdp") : SP_STR_NULL, sdp);
 	if (rc)
 		return rc;
 	c->rel = sp_malloc(b.len);
@@ -119,7 +120,7 @@ int sp__ua_send_reliable_180(struct sp_ua_call *c, const struct sp_msg *req,
 		return -ENOMEM;
 	memcpy(c->rel, b.p, b.len);
 	c->rel_len = b.len;
-	/* §12.1.1: the 180 makes the early dialog the PRACK comes in. */
+	/* §12.1.1: the 1xx makes the early dialog the PRACK comes in. */
 	rc = sp_msg_parse(&r, c->rel, c->rel_len);
 	if (rc == 0) {
 		rc = sp_dialog_create_uas(&d, req, &r, false);

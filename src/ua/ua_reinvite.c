@@ -217,6 +217,10 @@ static void on_reinvite(struct sp_tsx *t, const struct sp_msg *msg, int err, voi
 			if (send_reinvite(c) == 0)
 				break;
 		}
+		/* RFC 4028 §7.4: a refresh with too short an interval goes
+		 * again with the 422's Min-SE. */
+		if (sp__ua_timer_refresh_422(c, msg) && send_reinvite(c) == 0)
+			break;
 		c->reinv_busy = false;
 		cancel_offer(c); /* §14.1: the old session stays */
 		if (msg->status == 491) {
@@ -325,6 +329,11 @@ void sp__ua_reinvite_rx(struct sp_ua_call *c, struct sp_tsx *st, const struct sp
 	if (c->reok || c->state != SP_UA_CALL_CONFIRMED || c->ending) {
 		snprintf(hdrs, sizeof(hdrs), "Retry-After: %u\r\n", random32() % 11);
 		respond(c, st, req, src, 500, hdrs);
+		return;
+	}
+	/* RFC 4028 §8.1: a refresh asking less than our minimum: 422. */
+	if (sp__ua_timer_check(ua, req, hdrs, sizeof(hdrs)) == 422) {
+		respond(c, st, req, src, 422, hdrs);
 		return;
 	}
 	char *mem = sp_malloc(UA_SDP_MAX);

@@ -5,14 +5,17 @@
  *    Session-Expires (and Min-SE); a 422 is retried once or twice with
  *    the larger Min-SE it names (§7.4, ua_uac.c); the 2xx's
  *    Session-Expires fixes the interval and refresher (§7.2).
- *  - UAS (§8, §9): an INVITE whose Session-Expires is below our minimum
- *    gets 422 with Min-SE (§8.1); otherwise the 2xx carries
- *    Session-Expires with the refresher (the request's choice, else the
- *    caller when it supports timers, else us) and Require: timer when the
- *    caller supports them.
+ *  - UAS (§8, §9): an INVITE (or a refresh) whose Session-Expires is
+ *    below our minimum gets 422 with Min-SE (§8.1); otherwise the 2xx
+ *    carries Session-Expires with the refresher (the request's choice,
+ *    else the caller when it supports timers, else us) and Require: timer
+ *    when the caller supports them. A request asking for no timer gets
+ *    one anyway when cfg.session_expires is set (§9: the UAS may insert
+ *    Session-Expires, not below the request's Min-SE).
  *  - A refresh (§7.4, §9) is an UPDATE without an offer when the peer
  *    allows UPDATE, else a re-INVITE with the session as it stands; it
- *    carries Session-Expires, and so does its 2xx. The refresher sends it
+ *    carries Session-Expires, and so does its 2xx; a 422 to it is retried
+ *    with the interval its Min-SE names (§7.4, at most twice). The refresher sends it
  *    at half the interval; the other side ends the call with BYE when
  *    nothing came by the expiry minus min(32 s, interval/3) (§10), and so
  *    does the refresher when its refresh got no answer by the expiry.
@@ -146,11 +149,26 @@ bool sp__ua_timer_422(struct sp_ua_call *c, const struct sp_msg *resp)
 	return true;
 }
 
+bool sp__ua_timer_refresh_422(struct sp_ua_call *c, const struct sp_msg *resp)
+{
+	struct sp_session_expires min;
+	/* §7.4: a refresh refused 422 goes again with Session-Expires at
+	 * least the Min-SE the 422 names (twice at most per refresh: a 2xx
+	 * resets the count). */
+	if (resp->status != 422 || !c->se || c->se_retries >= 2 ||
+	    !get_se(resp, SP_HDR_MIN_SE, &min) || min.delta <= c->se)
+		return false;
+	c->se_retries++;
+	c->se = min.delta;
+	return true;
+}
+
 void sp__ua_timer_uac_2xx(struct sp_ua_call *c, const struct sp_msg *resp)
 {
 	struct sp_session_expires se;
 	if (sp__ua_has_option(resp, SP_HDR_ALLOW, "UPDATE"))
 		c->se_peer_update = true;
+	c->se_retries = 0;
 	/* §7.2: the 2xx says whether there is a session timer, its interval
 	 * and who refreshes ("uac": the sender of the request, us). */
 	if (!get_se(resp, SP_HDR_SESSION_EXPIRES, &se)) {
@@ -173,15 +191,25 @@ int sp__ua_timer_uas(struct sp_ua_call *c, const struct sp_msg *req, char *buf, 
 	buf[0] = 0;
 	if (sp__ua_has_option(req, SP_HDR_ALLOW, "UPDATE"))
 		c->se_peer_update = true;
-	if (!get_se(req, SP_HDR_SESSION_EXPIRES, &se)) {
-		/* §9: no Session-Expires: no session timer (we do not ask
-		 * for one as callee); a refresh without it ends ours. */
-		c->se = 0;
-		sp_timer_stop(&c->t_se);
-		return 0;
-	}
 	bool peer_timer = sp__ua_has_option(req, SP_HDR_SUPPORTED, "timer") ||
 			  sp__ua_has_option(req, SP_HDR_REQUIRE, "timer");
+	if (!get_se(req, SP_HDR_SESSION_EXPIRES, &se)) {
+		if (!c->ua->cfg.session_expires) {
+			/* §9: no Session-Expires and none of ours: no session
+			 * timer; a refresh without it ends ours. */
+			c->se = 0;
+			sp_timer_stop(&c->t_se);
+			return 0;
+		}
+		/* §9: we insert our interval, not below the request's
+		 * Min-SE nor our own minimum; the refresher is ours to name:
+		 * the caller when it supports timers, else us. */
+		struct sp_session_expires min;
+		uint32_t want = c->ua->cfg.session_expires, floor = sp__ua_min_se(c->ua);
+		if (get_se(req, SP_HDR_MIN_SE, &min) && min.delta > floor)
+			floor = min.delta;
+		se = (struct sp_session_expires){ .delta = want > floor ? want : floor };
+	}
 	/* §9: the request's refresher stands; absent, the UAS chooses: the
 	 * caller when it supports timers, else us. "uac" names the sender
 	 * of this request. */

@@ -117,6 +117,26 @@ static void end_other_fork(struct sp_ua_call *c, struct sp_dialog *d, uint32_t c
 	sp_dialog_table_remove(ua->dialogs, d);
 }
 
+/* RFC 3261 §13.2.1, RFC 3262 §5, RFC 3960 §3: the answer to our offer
+ * may come in a provisional response (reliable, or unreliable as a copy
+ * of the 2xx's to come): media starts with it (early media). The first
+ * acceptable one is taken; with forking another early dialog's answer is
+ * ignored. */
+static void early_media(struct sp_ua_call *c, const struct sp_msg *resp)
+{
+	struct sp_ua *ua = c->ua;
+	if (c->early_answered || !c->offer || !resp->body.len || !ua->cfg.media.set_answer ||
+	    !sp_str_caseeq_c(sp__ua_media_type(resp), "application/sdp"))
+		return;
+	int rc = ua->cfg.media.set_answer(ua->cfg.media.arg, c, resp->body);
+	if (rc) {
+		SP_LOG(SP_LOG_INFO, "ua: the SDP of a %u was refused (%s)", resp->status,
+		       strerror(-rc));
+		return;
+	}
+	c->early_answered = true;
+}
+
 static void on_2xx(struct sp_ua_call *c, const struct sp_msg *req, const struct sp_msg *resp)
 {
 	struct sp_ua *ua = c->ua;
@@ -143,7 +163,9 @@ static void on_2xx(struct sp_ua_call *c, const struct sp_msg *req, const struct 
 		sp__ua_call_bye(c);
 		return;
 	}
-	if (ua->cfg.media.set_answer) {
+	/* §13.2.1: after an answer in a 1xx the 2xx repeats it, or (after a
+	 * reliable one) carries none: media keeps running as negotiated. */
+	if (ua->cfg.media.set_answer && !c->early_answered) {
 		rc = resp->body.len ? ua->cfg.media.set_answer(ua->cfg.media.arg, c, resp->body)
 				    : -EPROTO;
 		if (rc) {
@@ -186,6 +208,7 @@ static void on_invite(struct sp_tsx *t, const struct sp_msg *msg, int err, void 
 			struct sp_dialog *d = NULL;
 			sp_dialog_table_uac_response(ua->dialogs, &req, msg, false, &d);
 			sp__ua_uac_reliable_1xx(c, d, msg); /* RFC 3262 §4 */
+			early_media(c, msg);
 			sp__ua_call_set_state(c, SP_UA_CALL_RINGING);
 		}
 		if (c->cancel_pending)

@@ -7,7 +7,8 @@
  *    ua_prack.c (RFC 3262), UPDATE by ua_update.c (RFC 3311), REFER and
  *    NOTIFY by ua_refer.c (RFC 3515), other methods 405/501;
  *  - outside: INVITE starts a call (180, then 200 with our SDP answer after
- *    the configured delay; 486 when busy, 488 when the offer is not
+ *    the configured delay; with cfg.early_media 183 with the answer, so
+ *    media flows before the 200, RFC 3960 §3; 486 when busy, 488 when the offer is not
  *    acceptable), CANCEL stops it (§9.2: 200, then 487), OPTIONS gets 200
  *    with Allow and Accept (§11.2), MESSAGE 200 (RFC 3428), BYE 481,
  *    unknown methods 501 and known ones we do not serve 405 (§8.2.1);
@@ -148,7 +149,12 @@ static int answer(struct sp_ua_call *c)
 		goto out;
 	}
 	sp_wbuf_init(&sdp, sdp_mem, SDP_MAX);
-	if (!c->late_offer) {
+	if (c->early_sdp) {
+		/* §13.2.1: the answer of our 183 again, unless it went reliably:
+		 * then the offer/answer exchange is complete (RFC 3262 §5). */
+		if (!c->early_reliable)
+			sp_wbuf_put(&sdp, c->early_sdp, c->early_sdp_len);
+	} else if (!c->late_offer) {
 		/* §13.3.1.4: the answer to the INVITE's offer; 488 when the
 		 * offer cannot be accepted. */
 		rc = ua->cfg.media.answer ? ua->cfg.media.answer(ua->cfg.media.arg, c, req.body, &sdp)
@@ -184,7 +190,8 @@ static int answer(struct sp_ua_call *c)
 		goto out;
 	sp_wbuf_init(&b, ua->out, sizeof(ua->out));
 	rc = sp__ua_build_response(ua, &b, &req, &c->src, 200, c->local_tag, hdrs,
-				   SP_STR("application/sdp"), (struct sp_str){ sdp.p, sdp.len });
+				   sdp.len ? SP_STR("application/sdp") : SP_STR_NULL,
+				   (struct sp_str){ sdp.p, sdp.len });
 	if (rc)
 		goto out;
 	c->ok = sp_malloc(b.len);
@@ -246,6 +253,70 @@ static void on_ist(struct sp_tsx *t, const struct sp_msg *msg, int err, void *ar
 	SP_LOG(SP_LOG_DEBUG, "ua: INVITE server transaction: %s", strerror(-err));
 }
 
+/* RFC 3960 §3 (gateway model): the answer to the INVITE's offer, for a
+ * 183 that starts media before the call is answered; kept for the 200
+ * (§13.2.1: the same answer). Returns 0, or an error after refusing the
+ * call (488 when the offer is not acceptable). */
+static int early_answer(struct sp_ua_call *c, const struct sp_msg *req)
+{
+	struct sp_ua *ua = c->ua;
+	struct sp_wbuf sdp;
+	char *mem = sp_malloc(SDP_MAX);
+	if (!mem) {
+		sp__ua_uas_reject(c, 500, "failed");
+		return -ENOMEM;
+	}
+	sp_wbuf_init(&sdp, mem, SDP_MAX);
+	int rc = ua->cfg.media.answer(ua->cfg.media.arg, c, req->body, &sdp);
+	if (rc == 0 && sdp.overflow)
+		rc = -ENOSPC;
+	if (rc) {
+		SP_LOG(SP_LOG_INFO, "ua: offer not acceptable (%s): 488", strerror(-rc));
+		sp_free(mem);
+		sp__ua_uas_reject(c, 488, "488 offer not acceptable");
+		return rc;
+	}
+	c->early_sdp = mem;
+	c->early_sdp_len = sdp.len;
+	return 0;
+}
+
+/* §13.3.1.1: progress, the To tag being the dialog's local tag: 180, or
+ * with cfg.early_media and an offer 183 with the answer; reliable when
+ * RFC 3262 §3 asks for it. Returns 0, or an error once the call is
+ * refused. */
+static int progress(struct sp_ua_call *c, const struct sp_msg *req,
+		    const struct sp_tsx_dest *src)
+{
+	struct sp_ua *ua = c->ua;
+	char h[4096];
+	unsigned status = 180;
+	int rc;
+
+	if (ua->cfg.early_media && !c->late_offer && ua->cfg.media.answer) {
+		rc = early_answer(c, req);
+		if (rc)
+			return rc;
+		status = 183;
+	}
+	if (dialog_headers(ua, req, false, h, sizeof(h)) != 0)
+		return 0; /* no progress sent; the 200 still follows */
+	struct sp_str sdp = { c->early_sdp, c->early_sdp_len };
+	if (!sp__ua_rel100_wanted(ua, req)) {
+		sp__ua_respond(ua, c->ist, req, src, status, c->local_tag, h,
+			       sdp.len ? SP_STR("application/sdp") : SP_STR_NULL, sdp);
+		return 0;
+	}
+	rc = sp__ua_send_reliable_1xx(c, req, src, h, status, sdp); /* RFC 3262 §3 */
+	if (rc) {
+		SP_LOG(SP_LOG_WARN, "ua: reliable %u not sent", status);
+		sp__ua_uas_reject(c, 500, "failed");
+		return rc;
+	}
+	c->early_reliable = sdp.len > 0;
+	return 0;
+}
+
 static void incoming(struct sp_ua *ua, struct sp_tsx *st, const struct sp_msg *req,
 		     const struct sp_tsx_dest *src)
 {
@@ -287,19 +358,9 @@ static void incoming(struct sp_ua *ua, struct sp_tsx *st, const struct sp_msg *r
 	if (ua->cfg.ev.incoming)
 		ua->cfg.ev.incoming(ua, c, req, ua->cfg.ev.arg);
 	if (c->state == SP_UA_CALL_INCOMING && c->ua) {
-		/* §13.3.1.1: progress; the To tag is the dialog's local tag. */
-		char h[4096];
-		if (dialog_headers(ua, req, false, h, sizeof(h)) == 0) {
-			if (!sp__ua_rel100_wanted(ua, req))
-				sp__ua_respond(ua, st, req, src, 180, c->local_tag, h, SP_STR_NULL,
-					       SP_STR_NULL);
-			else if (sp__ua_send_reliable_180(c, req, src, h) != 0) {
-				/* RFC 3262 §3 */
-				SP_LOG(SP_LOG_WARN, "ua: reliable 180 not sent");
-				sp__ua_uas_reject(c, 500, "failed");
-				sp_mem_deref(c);
-				return;
-			}
+		if (progress(c, req, src) != 0) {
+			sp_mem_deref(c);
+			return;
 		}
 		sp__ua_call_set_state(c, SP_UA_CALL_RINGING);
 		/* RFC 3891 §3: a replacement is accepted at once. */

@@ -67,6 +67,9 @@ static void on_update(struct sp_tsx *t, const struct sp_msg *msg, int err, void 
 			if (c->state == SP_UA_CALL_CONFIRMED && !c->ending)
 				sp__ua_call_bye(c);
 		}
+	} else if (msg && !offer && sp__ua_timer_refresh_422(c, msg) &&
+		   sp_ua_call_update(c, false) == 0) {
+		/* RFC 4028 §7.4: the refresh again, with the 422's Min-SE. */
 	} else {
 		/* §5.1: a failed UPDATE leaves the session as it was. */
 		if (offer && ua->cfg.media.cancel_offer)
@@ -151,6 +154,12 @@ void sp__ua_update_rx(struct sp_ua_call *c, struct sp_tsx *st, const struct sp_m
 	bool confirmed = c->state == SP_UA_CALL_CONFIRMED;
 	int rc = 0;
 
+	/* RFC 4028 §8.1: a refresh asking less than our minimum: 422. */
+	if (confirmed && sp__ua_timer_check(ua, req, hdrs, sizeof(hdrs)) == 422) {
+		sp__ua_respond(ua, st, req, src, 422, NULL, hdrs, SP_STR_NULL, SP_STR_NULL);
+		report(c, 422);
+		return;
+	}
 	snprintf(hdrs, sizeof(hdrs), "Contact: %s\r\nAllow: %s\r\nAccept: application/sdp\r\n",
 		 ua->contact, UA_ALLOW);
 	if (offer) {

@@ -15,7 +15,13 @@
 #     180 with Require: 100rel and RSeq, alice PRACKs it (RAck), the PRACK
 #     gets 200 through the server, then the call is answered; and SIPp as
 #     callee (scenarios/phone/uas_100rel.xml, no server) sends a reliable
-#     180 and requires the PRACK with the right RAck.
+#     180 and requires the PRACK with the right RAck;
+#   - early media (RFC 3960 §3, RFC 3261 §13.2.1): `siphon answer
+#     --early-media` answers the offer in a 183 and sends its tone before
+#     the 200: a call cancelled while ringing (487) has still received
+#     RTP, and with --100rel the 183 is reliable (PRACKed), the 200
+#     carries no SDP and alice keeps the media of the 183 (status 200,
+#     more packets received than the answered second alone holds).
 # Every process is bounded by timeout(1) and stopped by its PID.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -103,6 +109,45 @@ it_check "100rel: the 180 came with Require: 100rel and RSeq" \
 it_check "100rel: alice sent PRACK with RAck" grep -q '^RAck: [0-9]* [0-9]* INVITE' "$IT_TMP/call-100rel.err"
 it_check "100rel: access log PRACK 200" bash -c "grep -q 'method=\"PRACK\".* status=200 ' <(cat '$IT_ERR' '$IT_LOG')"
 it_check "100rel: no sanitizer report" it_sanitizer_clean "$A.err" "$IT_TMP/call-100rel.err"
+
+# --- early media: 183 with SDP before the answer -----------------------------------------
+A="$IT_TMP/answer-early.out"
+bob_answers "$A" --tone 440 --calls 1 --early-media --delay 8000 ||
+	fail "early: siphon answer did not register"
+out=$(timeout 60 "$SIPHON" call "sip:bob@$SRV" --server "$SRV" --user alice --password pw-alice \
+	--timeout 2 2>"$IT_TMP/call-early.err")
+rc=$?
+echo "early: $out"
+wait "$ANS_PID"
+arc=$?
+ANS_PID=
+it_check "early: answer exits 1, no call answered (got $arc)" test "$arc" -eq 1
+cat "$A"
+it_check "early: the unanswered call fails (exit 1, got $rc)" test "$rc" -eq 1
+recv=$(sed -n 's/.* status=487 .* recv=\([0-9]*\) .*/\1/p' <<<"$out")
+it_check "early: cancelled (487) after receiving early RTP (recv=${recv:-none})" \
+	test "${recv:-0}" -ge 50
+
+A="$IT_TMP/answer-early-rel.out"
+bob_answers "$A" --tone 440 --calls 1 --early-media --100rel --delay 1500 ||
+	fail "early 100rel: siphon answer did not register"
+out=$(timeout 60 "$SIPHON" call "sip:bob@$SRV" --server "$SRV" --user alice --password pw-alice \
+	--duration 1 --timeout 20 --trace 2>"$IT_TMP/call-early-rel.err")
+rc=$?
+echo "early 100rel: $out"
+bob_done "early 100rel"
+cat "$A"
+it_check "early 100rel: call exits 0 (got $rc)" test "$rc" -eq 0
+it_check "early 100rel: status=200 and the 183 PRACKed" grep -q 'status=200 .* prack=1$' <<<"$out"
+recv=$(sed -n 's/.* recv=\([0-9]*\) .*/\1/p' <<<"$out")
+it_check "early 100rel: media from the 183 on (recv=${recv:-none} > 75)" test "${recv:-0}" -gt 75
+# The INVITE's responses as alice received them: a 183 with SDP, a 200 without.
+resp=$(tr -d '\r' <"$IT_TMP/call-early-rel.err" | awk '/^--- received/ { getline l; st = l; next } st ~ /^SIP\/2.0 (183|200)/ && /^CSeq: [0-9]+ INVITE/ { want = st } want && /^Content-Length:/ { split(want, a, " "); print a[2] ":" $2; want = "" }' |
+	sort -u | tr '\n' ' ')
+it_check "early 100rel: 183 with a body, 200 without (got $resp)" \
+	bash -c "grep -q '183:[1-9]' <<<'$resp' && grep -q '200:0 ' <<<'$resp'"
+it_check "early: no sanitizer report" it_sanitizer_clean "$A.err" "$IT_TMP/call-early.err" \
+	"$IT_TMP/call-early-rel.err"
 
 it_stop
 

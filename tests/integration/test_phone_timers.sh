@@ -10,6 +10,13 @@
 #   - 422: alice asks for 2 s, bob's minimum is 3: bob answers 422 with
 #     Min-SE: 3 (§8.1), alice retries with Session-Expires 3 (§7.4) and
 #     the call is answered;
+#   - the callee's interval (§9): alice asks for none, bob (`answer
+#     --session-expires 4`) inserts Session-Expires 4;refresher=uac and
+#     Require: timer; alice refreshes during a 5 s call;
+#   - a refused refresh (§7.4): SIPp as callee
+#     (scenarios/phone/uas_refresh_422.xml, no server) answers alice's
+#     refreshing UPDATE 422 with Min-SE 6; she sends it again with
+#     Session-Expires 6, answered 200, and the call goes on;
 #   - keep-alive (RFC 5626 §4.4.1): `siphon register --transport tcp
 #     --keepalive 1` sends CRLF CRLF pings on its connection for 3 s (its
 #     --verbose log counts them), stays registered and unregisters; the
@@ -27,7 +34,9 @@ phone_users "$DATA"
 it_start || it_finish
 SRV="$IT_HOST:$IT_PORT"
 
-trap 'bob_stop; it_cleanup' EXIT
+SIPP_PID=
+trap '[ -n "$SIPP_PID" ] && kill "$SIPP_PID" 2>/dev/null; bob_stop; it_cleanup' EXIT
+it_need sipp
 
 # --- refresh --------------------------------------------------------------------------
 A="$IT_TMP/answer-refresh.out"
@@ -69,6 +78,47 @@ it_check "422: bob answered 422 with Min-SE: 3" \
 it_check "422: the call is up with session-expires=3" \
 	grep -Eq '^call sip:bob@.* status=200 .* session-expires=3 ' <<<"$out"
 it_check "422: no sanitizer report" it_sanitizer_clean "$A.err" "$IT_TMP/call-422.err"
+
+# --- the callee's interval ----------------------------------------------------------------
+A="$IT_TMP/answer-uas-se.out"
+bob_answers "$A" --tone 440 --calls 1 --min-se 2 --session-expires 4 ||
+	fail "uas interval: siphon answer did not register"
+out=$(timeout 40 "$SIPHON" call "sip:bob@$SRV" --server "$SRV" --user alice --password pw-alice \
+	--duration 5 --min-se 2 --timeout 20 --trace 2>"$IT_TMP/call-uas-se.err")
+rc=$?
+echo "uas interval: $out"
+bob_done "uas interval"
+cat "$A"
+it_check "uas interval: call exits 0 (got $rc)" test "$rc" -eq 0
+it_check "uas interval: alice asked for none" \
+	bash -c "! grep -q '^Session-Expires:' <(sed -n '1,/^--- received/p' '$IT_TMP/call-uas-se.err')"
+it_check "uas interval: bob's 200 says Session-Expires: 4;refresher=uac" \
+	grep -q '^Session-Expires: 4;refresher=uac' "$IT_TMP/call-uas-se.err"
+it_check "uas interval: alice refreshed" \
+	grep -Eq '^call sip:bob@.* session-expires=4 refresher=us refreshes=[1-9]' <<<"$out"
+it_check "uas interval: bob saw the refresh" \
+	grep -Eq '^answer 1 status=200 .* session-expires=4 refresher=peer refreshes=[1-9]' "$A"
+
+# --- a refresh refused 422, with SIPp as callee -----------------------------------------------
+PORT=$(it_free_port)
+(cd "$IT_TMP" && exec timeout 30 sipp -sf "$IT_SCEN/phone/uas_refresh_422.xml" -i "$IT_HOST" \
+	-p "$PORT" -mp "$(it_free_port)" -m 1 -nostdin -timeout 25 -timeout_error -trace_err \
+	>"$IT_TMP/sipp-422.out" 2>&1) &
+SIPP_PID=$!
+out=$(timeout 30 "$SIPHON" call "sip:x@$IT_HOST:$PORT" --user alice --tone 440 --duration 3.5 \
+	--session-expires 4 --min-se 1 --timeout 10 2>"$IT_TMP/call-sipp-422.err")
+rc=$?
+echo "refresh 422: $out"
+it_check "refresh 422: call exits 0 (got $rc)" test "$rc" -eq 0
+it_check "refresh 422: the retried refresh set session-expires=6" \
+	grep -Eq 'status=200 .* session-expires=6 refresher=us refreshes=1' <<<"$out"
+wait "$SIPP_PID"
+rc=$?
+SIPP_PID=
+it_check "refresh 422: SIPp callee scenario passed (exit $rc)" test "$rc" -eq 0
+[ "$rc" -eq 0 ] || tail -20 "$IT_TMP/sipp-422.out" "$IT_TMP"/*errors.log >&2 2>/dev/null
+it_check "timers: no sanitizer report" it_sanitizer_clean "$A.err" "$IT_TMP/call-uas-se.err" \
+	"$IT_TMP/call-sipp-422.err"
 
 # --- TCP keep-alive -------------------------------------------------------------------------
 out=$(timeout 30 "$SIPHON" register --server "$SRV" --user alice --password pw-alice \

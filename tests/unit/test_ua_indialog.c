@@ -133,7 +133,7 @@ static void ev_info_dtmf(struct sp_ua *ua, struct sp_ua_call *c, char d, unsigne
 
 /* Session timer settings of the next pair (RFC 4028 tests). */
 static struct {
-	uint32_t a_se, a_min, b_min;
+	uint32_t a_se, a_min, b_se, b_min;
 	bool a_silent;
 } knobs;
 
@@ -157,7 +157,7 @@ static void make_side(struct pair *p, struct side *s, const char *user, bool aut
 	};
 	s->loop = p->loop;
 	cfg.rel100 = auto_answer; /* the callee sends reliable 180s */
-	cfg.session_expires = auto_answer ? 0 : knobs.a_se;
+	cfg.session_expires = auto_answer ? knobs.b_se : knobs.a_se;
 	cfg.min_se = auto_answer ? knobs.b_min : knobs.a_min;
 	cfg.no_session_refresh = auto_answer ? false : knobs.a_silent;
 	assert_int_equal(sp_sa_parse(&cfg.local, SP_STR("127.0.0.1"), 0), 0);
@@ -378,6 +378,28 @@ static int min_se_setup(void **state)
 	return pair_setup(state);
 }
 
+static int uas_se_setup(void **state)
+{
+	memset(&knobs, 0, sizeof(knobs));
+	knobs.b_se = 3; /* alice asks for none: bob inserts his (§9) */
+	knobs.b_min = 1;
+	return pair_setup(state);
+}
+
+/* RFC 4028 §9: an INVITE without Session-Expires (but Supported: timer)
+ * gets the callee's interval with refresher=uac; the caller refreshes. */
+static void test_session_uas_inserts(void **state)
+{
+	struct pair *p = *state;
+	connect_call(p);
+	assert_int_equal(sp_ua_call_session_expires(p->a.call), 3);
+	assert_int_equal(sp_ua_call_session_expires(p->b.call), 3);
+	assert_true(sp_ua_call_session_refresher(p->a.call));
+	assert_false(sp_ua_call_session_refresher(p->b.call));
+	until_refreshes(p, &p->b, 1);
+	assert_int_equal(sp_ua_call_state(p->b.call), SP_UA_CALL_CONFIRMED);
+}
+
 /* RFC 4028 §7.4, §9: the caller (refresher=uac, bob's choice) refreshes
  * at half the interval; both sides count it; the call stays up. */
 static void test_session_refresh(void **state)
@@ -429,6 +451,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_refresh, timer_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_session_expiry, silent_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_session_422, min_se_setup, pair_teardown),
+		cmocka_unit_test_setup_teardown(test_session_uas_inserts, uas_se_setup,
+						pair_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
