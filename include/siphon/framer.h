@@ -7,6 +7,7 @@
 #ifndef SIPHON_FRAMER_H
 #define SIPHON_FRAMER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,8 +23,13 @@ struct sp_framer {
 	size_t scanned;    /* bytes of the header block already searched */
 	size_t hdr_len;    /* 0 until the header block end is found */
 	uint64_t body_len;
+	/* The stream's client side (RFC 5626 §4.4.1: we send the pings): a
+	 * CRLF between messages is a pong at once, never half of a ping.
+	 * false (the default): a lone CRLF waits for the next bytes. */
+	bool client;
 };
 
+/* Zero state with these bounds (0: the defaults), client false. */
 void sp_framer_init(struct sp_framer *f, size_t max_header, size_t max_body);
 
 enum sp_frame_result {

@@ -14,7 +14,8 @@
  * The bytes are valid during the callback only (UDP reuses a batch of
  * receive buffers, TCP compacts its read buffer afterwards): copy or parse
  * them before returning. CRLF keep-alives on TCP (RFC 5626 §4.4.1) are
- * answered here and never reach the callback.
+ * answered here and never reach the callback; pongs are only counted
+ * (sp_conn_pongs).
  *
  * TCP connections are refcounted (sp_mem_ref/sp_mem_deref). The sp_net
  * holds one reference while a connection is open; whoever keeps a
@@ -164,6 +165,9 @@ void sp_conn_close(struct sp_conn *conn);
 const struct sp_sa *sp_conn_peer(const struct sp_conn *conn);
 const struct sp_sa *sp_conn_local(const struct sp_conn *conn);
 bool sp_conn_alive(const struct sp_conn *conn);
+/* CRLF pongs ("\r\n" between messages, RFC 5626 §4.4.1) received on
+ * conn: the answers to the CRLF CRLF pings its owner sent. */
+unsigned sp_conn_pongs(const struct sp_conn *conn);
 /* True for a connection we opened, false for one we accepted. */
 bool sp_conn_outbound(const struct sp_conn *conn);
 

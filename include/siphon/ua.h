@@ -243,6 +243,11 @@ bool sp_ua_registered(const struct sp_ua *ua);
  * cfg.keepalive_s while registered over TCP. */
 unsigned sp_ua_keepalives(const struct sp_ua *ua);
 
+/* Flows to the server found failed (RFC 5626 §4.4.1): a ping without pong
+ * for 10 s after the server had answered pings; each time the connection
+ * is closed and the binding registered again on a new one. */
+unsigned sp_ua_flow_failures(const struct sp_ua *ua);
+
 /* ---- calls (RFC 3261 §13-§15) ---- */
 
 /* Calls target (a sip: or sips: URI, or user@host, or user: then the

@@ -20,6 +20,10 @@ static void usage(FILE *out)
 		"\n"
 		"Registers USER's contact, keeps it fresh for --duration seconds (default 0:\n"
 		"unregister at once), then unregisters. Prints one line per REGISTER result.\n"
+		"Over TCP the connection is kept alive with CRLF pings (--keepalive); once the\n"
+		"server has answered pings, one left unanswered for 10 s means the flow failed\n"
+		"(RFC 5626 §4.4.1): the connection is closed and the contact registered again\n"
+		"on a new one (\"flow failed N times\" at the end).\n"
 		"\n"
 		"  --expires S         expiry asked for (default 3600)\n"
 		"  --duration S        seconds to stay registered (SIGINT/SIGTERM end sooner)\n"
@@ -104,6 +108,9 @@ int sp_cmd_register(int argc, char **argv)
 	if (p.reg_events > reg_log.seen)
 		printf("refreshed %u times, last status %d expires=%u\n",
 		       p.reg_events - reg_log.seen, p.reg_status, p.reg_expires);
+	if (sp_ua_flow_failures(p.ua))
+		printf("flow failed %u times (keep-alive pings unanswered), registered anew\n",
+		       sp_ua_flow_failures(p.ua));
 	sp_ua_unregister(p.ua);
 	sp_phone_run(&p, unregistered, sp_loop_now(p.loop) + 8000, false);
 	if (p.reg_status == 200 && !sp_ua_registered(p.ua))

@@ -24,6 +24,7 @@ void sp_framer_init(struct sp_framer *f, size_t max_header, size_t max_body)
 	f->scanned = 0;
 	f->hdr_len = 0;
 	f->body_len = 0;
+	f->client = false;
 }
 
 static bool name_is_content_length(const char *p, const char *colon)
@@ -81,6 +82,10 @@ int sp_framer_feed(struct sp_framer *f, const char *buf, size_t len, size_t *out
 		/* RFC 5626 §4.4.1 keep-alive: "\r\n\r\n" ping, "\r\n" pong. A
 		 * lone CRLF is held until the next byte tells which it is. */
 		if (len >= 2 && buf[0] == '\r' && buf[1] == '\n') {
+			if (f->client) {
+				*out_len = 2; /* our ping's pong */
+				return SP_FRAME_KEEPALIVE;
+			}
 			if (len >= 4 && buf[2] == '\r' && buf[3] == '\n') {
 				*out_len = 4;
 				return SP_FRAME_KEEPALIVE;

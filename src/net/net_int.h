@@ -70,6 +70,7 @@ struct sp_conn {
 	unsigned events; /* SP_IO_* currently watched */
 	int reason;      /* why it closed */
 	sp_msec last;    /* last read or write progress, for the idle timer */
+	unsigned pongs;  /* RFC 5626 §4.4.1 CRLF pongs received */
 
 	char *rbuf;
 	size_t rlen, rcap;

@@ -134,6 +134,7 @@ int sp__conn_new(struct sp_net *net, int fd, const struct sp_sa *peer, bool outb
 	if (getsockname(fd, &c->local.u.sa, &c->local.len))
 		c->local.len = 0;
 	sp_framer_init(&c->framer, net->cfg.max_header, net->cfg.max_body);
+	c->framer.client = outbound; /* RFC 5626 §4.4.1: pongs come to the pinger */
 	sp_timer_init(&c->timer);
 	unsigned ev = connecting ? SP_IO_WRITE : SP_IO_READ;
 	int rc = sp_loop_watch(net->loop, fd, ev, conn_io, c);
@@ -316,6 +317,8 @@ static void deliver(struct sp_conn *c)
 			if (take == 4) { /* RFC 5626 §4.4.1: ping, answer a pong */
 				net->stats.tcp_pings++;
 				conn_write(c, "\r\n", 2);
+			} else {
+				c->pongs++; /* a pong: the flow's owner looks */
 			}
 		} else if (rc == SP_EINCOMPLETE) {
 			break;
@@ -466,6 +469,11 @@ const struct sp_sa *sp_conn_local(const struct sp_conn *conn)
 bool sp_conn_alive(const struct sp_conn *conn)
 {
 	return conn && conn->alive;
+}
+
+unsigned sp_conn_pongs(const struct sp_conn *conn)
+{
+	return conn->pongs;
 }
 
 bool sp_conn_outbound(const struct sp_conn *conn)

@@ -278,6 +278,7 @@ int sp_ua_create(struct sp_ua **out, const struct sp_ua_config *cfg)
 		ua->cfg.tsx = NULL; /* not kept: copied into the layer below */
 	sp_timer_init(&ua->reg.refresh);
 	sp_timer_init(&ua->reg.keepalive);
+	sp_timer_init(&ua->reg.pong_wait);
 
 	rc = bind_sockets(ua);
 	if (rc)

@@ -4,6 +4,7 @@
  *   ua_auth.c     digest client (RFC 3261 §22.2-§22.3, RFC 7616, RFC 8760)
  *   ua_ood.c      a request outside a dialog with digest retries (NICT)
  *   ua_register.c the registration client (§10.2)
+ *   ua_keepalive.c keep-alive and failure of the flow to the server (RFC 5626)
  *   ua_uac.c      outgoing calls (§13.2, §9.1)
  *   ua_uas.c      incoming calls (§13.3) and requests received (§8.2)
  *   ua_call.c     what both sides share: state, BYE (§15), the end
@@ -30,6 +31,7 @@
 #define UA_BUF_MAX 65536
 #define UA_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, PRACK, UPDATE, REFER, NOTIFY"
 #define UA_SDP_MAX 8192
+#define PING_RING 16 /* keep-alive send times kept (ua_keepalive.c) */
 
 /* ---- digest client (ua_auth.c) ---- */
 
@@ -79,6 +81,12 @@ struct sp__ua_reg {
 	struct sp_timer refresh;
 	struct sp_timer keepalive; /* RFC 5626 §4.4.1 CRLF pings on TCP */
 	unsigned pings;
+	struct sp_conn *flow;	   /* the connection pinged (referenced) */
+	unsigned flow_pings;	   /* pings sent on it */
+	sp_msec ping_at[PING_RING]; /* when, by ping number modulo the ring */
+	struct sp_timer pong_wait; /* 10 s from the oldest unanswered ping */
+	bool pong_seen;		   /* the flow answered a ping once */
+	unsigned flow_failures;
 };
 
 struct sp_ua {
@@ -263,6 +271,14 @@ void sp__ua_ood_release_all(struct sp_ua *ua, bool before_layer);
 
 /* ua_register.c */
 void sp__ua_reg_stop(struct sp_ua *ua);
+/* Sends the refreshing REGISTER now (unless one is in flight). */
+void sp__ua_reg_now(struct sp_ua *ua);
+
+/* ua_keepalive.c (RFC 5626 §4.4.1) */
+/* Arms the next CRLF CRLF ping (TCP only). */
+void sp__ua_keepalive_start(struct sp_ua *ua);
+/* Stops pinging and forgets the flow. */
+void sp__ua_keepalive_stop(struct sp_ua *ua);
 
 /* ua_call.c */
 int sp__ua_call_new(struct sp_ua_call **out, struct sp_ua *ua, bool outgoing);

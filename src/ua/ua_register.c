@@ -6,8 +6,8 @@
  * §10.2.4), a refresh at half of it, 423 answered with Min-Expires
  * (§10.2.8), and Expires 0 to remove the binding (§10.2.2). While
  * registered over TCP the connection to the server is kept alive with a
- * CRLF CRLF ping every cfg.keepalive_s seconds (RFC 5626 §4.4.1); the
- * server's CRLF pong is consumed by the stream framer (src/net).
+ * CRLF CRLF ping every cfg.keepalive_s seconds, and a flow whose pongs
+ * stop is replaced (RFC 5626 §4.4.1, ua_keepalive.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -45,30 +45,8 @@ static uint32_t granted(struct sp_ua *ua, const struct sp_msg *resp, uint32_t as
 	return asked;
 }
 
-#define KEEPALIVE_DEFAULT_S 30
-
-/* RFC 5626 §4.4.1: the CRLF keep-alive, "\r\n\r\n", on the flow to the
- * server, while registered. */
-static void on_keepalive(void *arg)
+void sp__ua_reg_now(struct sp_ua *ua)
 {
-	struct sp_ua *ua = arg;
-	struct sp__ua_reg *r = &ua->reg;
-	if (!r->registered || r->unregistering || ua->cfg.tp != SP_TP_TCP || !ua->net)
-		return;
-	int rc = sp_net_send_tcp(ua->net, NULL, &ua->server.addr, "\r\n\r\n", 4);
-	if (rc == 0) {
-		r->pings++;
-		SP_LOG(SP_LOG_DEBUG, "ua: keep-alive %u sent (CRLF CRLF)", r->pings);
-	}
-	else
-		SP_LOG(SP_LOG_WARN, "ua: keep-alive not sent: %s", strerror(-rc));
-	uint32_t s = ua->cfg.keepalive_s ? ua->cfg.keepalive_s : KEEPALIVE_DEFAULT_S;
-	sp_timer_start(ua->loop, &r->keepalive, (uint64_t)s * 1000, on_keepalive, ua);
-}
-
-static void on_refresh(void *arg)
-{
-	struct sp_ua *ua = arg;
 	if (ua->reg.active && !ua->reg.unregistering && !ua->reg.req) {
 		int rc = send_register(ua, ua->reg.want);
 		if (rc && ua->cfg.ev.registered) {
@@ -76,6 +54,11 @@ static void on_refresh(void *arg)
 			ua->cfg.ev.registered(ua, 503, 0, ua->cfg.ev.arg);
 		}
 	}
+}
+
+static void on_refresh(void *arg)
+{
+	sp__ua_reg_now(arg);
 }
 
 static void reg_done(struct sp__ua_ood *o, unsigned status, const struct sp_msg *resp, void *arg)
@@ -106,12 +89,8 @@ static void reg_done(struct sp__ua_ood *o, unsigned status, const struct sp_msg 
 			if (exp)
 				sp_timer_start(ua->loop, &r->refresh, ms < 1000 ? 1000 : ms,
 					       on_refresh, ua);
-			if (exp && ua->cfg.tp == SP_TP_TCP && !sp_timer_active(&r->keepalive)) {
-				uint32_t s = ua->cfg.keepalive_s ? ua->cfg.keepalive_s
-								 : KEEPALIVE_DEFAULT_S;
-				sp_timer_start(ua->loop, &r->keepalive, (uint64_t)s * 1000,
-					       on_keepalive, ua);
-			}
+			if (exp && !sp_timer_active(&r->keepalive))
+				sp__ua_keepalive_start(ua); /* RFC 5626 §4.4.1 */
 		}
 	} else if (status == 423 && resp && !was_unreg) {
 		/* §10.2.8: retry with at least Min-Expires. */
@@ -131,7 +110,7 @@ static void reg_done(struct sp__ua_ood *o, unsigned status, const struct sp_msg 
 		r->active = false;
 	}
 	if (!r->registered)
-		sp_timer_stop(&r->keepalive);
+		sp__ua_keepalive_stop(ua);
 	if (ua->cfg.ev.registered)
 		ua->cfg.ev.registered(ua, status, exp, ua->cfg.ev.arg);
 }
@@ -190,7 +169,7 @@ int sp_ua_unregister(struct sp_ua *ua)
 	if (!r->active || r->unregistering)
 		return -EALREADY;
 	sp_timer_stop(&r->refresh);
-	sp_timer_stop(&r->keepalive);
+	sp__ua_keepalive_stop(ua);
 	r->unregistering = true;
 	if (r->req)
 		return 0; /* reg_done sends it */
@@ -207,15 +186,10 @@ bool sp_ua_registered(const struct sp_ua *ua)
 	return ua->reg.registered;
 }
 
-unsigned sp_ua_keepalives(const struct sp_ua *ua)
-{
-	return ua->reg.pings;
-}
-
 void sp__ua_reg_stop(struct sp_ua *ua)
 {
 	sp_timer_stop(&ua->reg.refresh);
-	sp_timer_stop(&ua->reg.keepalive);
+	sp__ua_keepalive_stop(ua);
 	ua->reg.req = NULL; /* freed with the UA's other requests */
 	ua->reg.active = false;
 }

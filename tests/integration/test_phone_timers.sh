@@ -21,7 +21,12 @@
 #     --keepalive 1` sends CRLF CRLF pings on its connection for 3 s (its
 #     --verbose log counts them), stays registered and unregisters; the
 #     server (which answers each with a CRLF pong, counted by
-#     tests/unit/test_ua.c) keeps the connection and reports no error.
+#     tests/unit/test_ua.c) keeps the connection and reports no error;
+#   - a dead flow (RFC 5626 §4.4.1): tests/integration/flow_registrar.py
+#     answers two pings on the first connection and then no more; 10 s
+#     after the first unanswered ping `siphon register` closes it and
+#     registers again on a new connection, whose pings are answered; it
+#     then unregisters there.
 # Every process is bounded by timeout(1) and stopped by its PID.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -135,4 +140,24 @@ it_check "keepalive: server alive" it_alive
 it_check "keepalive: no sanitizer report" it_sanitizer_clean "$IT_TMP/reg-ka.err"
 
 it_stop
+
+# --- a flow whose pongs stop --------------------------------------------------------------
+FPORT=$(it_free_port)
+timeout 30 "$IT_PY" "$(dirname "$0")/flow_registrar.py" "$FPORT" --pongs 2 --seconds 19 \
+	>"$IT_TMP/flow.json" 2>"$IT_TMP/flow.err" &
+FLOW_PID=$!
+sleep 0.3
+out=$(timeout 30 "$SIPHON" register --server "$IT_HOST:$FPORT" --user alice --transport tcp \
+	--keepalive 1 --duration 17 2>"$IT_TMP/reg-flow.err")
+rc=$?
+echo "flow: $out"
+wait "$FLOW_PID"
+cat "$IT_TMP/flow.json"
+it_check "flow: register exits 0 (got $rc)" test "$rc" -eq 0
+it_check "flow: one failure found, registered anew" grep -q '^flow failed 1 times' <<<"$out"
+it_check "flow: unregistered at the end" grep -q '^unregistered' <<<"$out"
+it_check "flow: two connections, REGISTER and unREGISTER on the second" \
+	grep -q '"connections": 2, "registers": \[1, 2\]' "$IT_TMP/flow.json"
+it_check "flow: the warning names RFC 5626" grep -q 'flow to the server failed' "$IT_TMP/reg-flow.err"
+it_check "flow: no sanitizer report" it_sanitizer_clean "$IT_TMP/reg-flow.err"
 it_finish

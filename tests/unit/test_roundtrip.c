@@ -741,6 +741,15 @@ static void framer_keepalive(void **state)
 	/* A lone CRLF: wait to see whether the ping's second CRLF follows. */
 	assert_int_equal(sp_framer_feed(&f, "\r\n", 2, &out, &eoff), SP_EINCOMPLETE);
 	assert_int_equal(sp_framer_feed(&f, "\r\n\r", 3, &out, &eoff), SP_EINCOMPLETE);
+	/* The pinging side: each CRLF is a pong at once, two are two pongs
+	 * (not a ping to answer). */
+	struct sp_framer cf;
+	sp_framer_init(&cf, 0, 0);
+	cf.client = true;
+	assert_int_equal(sp_framer_feed(&cf, "\r\n", 2, &out, &eoff), SP_FRAME_KEEPALIVE);
+	assert_int_equal(out, 2);
+	assert_int_equal(sp_framer_feed(&cf, "\r\n\r\n", 4, &out, &eoff), SP_FRAME_KEEPALIVE);
+	assert_int_equal(out, 2);
 	/* A CRLF followed by a message: a pong, then the message. */
 	size_t len = sizeof(stream2) - 1;
 	char *buf = malloc(len + 6);
