@@ -14,8 +14,9 @@
  *
  * A server ("registrar and outbound proxy", RFC 3261 §8.1.2) is optional:
  * with one, every request outside a dialog is sent to it with a loose
- * Route naming it; without, requests go to the Request-URI's host, which
- * must then be an IP literal (no DNS in this delivery).
+ * Route naming it; without, requests go to the Request-URI's host: an IP
+ * literal, or a name the application resolved (RFC 3263, sp_dns) and
+ * handed over with sp_ua_set_host. The UA itself sends no DNS query.
  *
  * Within a dialog (ua_reinvite.c, ua_info.c): re-INVITE both ways (hold
  * and resume as UAC with glare handling, §14; answering a peer's
@@ -193,6 +194,9 @@ struct sp_ua_config {
 	uint32_t keepalive_s;	      /* RFC 5626 §4.4.1: CRLF CRLF ping to the
 				       * server every this many seconds while
 				       * registered over TCP; 0: 30 */
+	int dscp;		      /* DSCP of our SIP packets (RFC 2474): 0 CS3
+				       * (24, RFC 4594 §4.2); -1 unmarked (system
+				       * default); 1..63 as given */
 	bool no_session_refresh;      /* test hook: never send a session refresh
 				       * (the peer's §10 expiry then ends calls) */
 	struct sp_ua_media media;
@@ -204,7 +208,8 @@ struct sp_ua_config {
 /* Creates a UA: binds its sockets on cfg->local (UDP, plus TCP on the same
  * port with SP_TP_TCP) and its transaction layer on cfg->loop. Returns 0,
  * -EINVAL (no loop, user or local address, a transport other than UDP or
- * TCP), -ENOMEM or a socket error (-EADDRINUSE); *out untouched on error. */
+ * TCP, a dscp outside -1..63), -ENOMEM or a socket error (-EADDRINUSE);
+ * *out untouched on error. */
 int sp_ua_create(struct sp_ua **out, const struct sp_ua_config *cfg);
 
 /* Frees the UA at once: no message is sent and no callback made (end
@@ -212,6 +217,15 @@ int sp_ua_create(struct sp_ua **out, const struct sp_ua_config *cfg);
  * Calls still referenced by the application stay valid objects in state
  * ENDED. Not from inside a UA callback. NULL-safe. */
 void sp_ua_destroy(struct sp_ua *ua);
+
+/* Where requests to the host name go (an RFC 3263 result the application
+ * got, e.g. from sp_dns_resolve_sip): a URI naming host (case-insensitive)
+ * is sent to addr over tp (the URI's port and ;transport=, when given,
+ * still win). The same name again replaces its entry. Returns 0, -EINVAL
+ * (no name, an IP literal, unset addr, a transport other than UDP/TCP),
+ * -ENOSPC (8 names already). */
+int sp_ua_set_host(struct sp_ua *ua, const char *host, const struct sp_sa *addr,
+		   enum sp_transport tp);
 
 /* The address our sockets are bound to (the port of the configured
  * transport). */

@@ -114,6 +114,9 @@ int sp_cmd_answer(int argc, char **argv)
 	double duration = 0, v, expires = 3600, port = 0;
 	int c, rc;
 
+	rc = sp_phone_profile(&p, argc, argv, opts);
+	if (rc)
+		return rc;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':

@@ -168,6 +168,9 @@ int sp_cmd_call(int argc, char **argv)
 	bool dtmf_info = false;
 	int c, rc;
 
+	rc = sp_phone_profile(&p, argc, argv, opts);
+	if (rc)
+		return rc;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':

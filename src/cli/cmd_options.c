@@ -69,6 +69,9 @@ static int run(int argc, char **argv, bool message)
 	struct sp_phone p = { .verb = message ? "message" : "options" };
 	int c, rc;
 
+	rc = sp_phone_profile(&p, argc, argv, opts);
+	if (rc)
+		return rc;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout, message);
@@ -88,6 +91,7 @@ static int run(int argc, char **argv, bool message)
 	}
 	if (!p.user)
 		p.user = "siphon";
+	sp_phone_direct_route(&p, argv[optind]);
 	rc = sp_phone_start(&p, false);
 	if (rc) {
 		sp_phone_stop(&p);

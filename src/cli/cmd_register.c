@@ -59,6 +59,9 @@ int sp_cmd_register(int argc, char **argv)
 	char *end;
 	int c, rc;
 
+	rc = sp_phone_profile(&p, argc, argv, opts);
+	if (rc)
+		return rc;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':

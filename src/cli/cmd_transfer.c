@@ -185,6 +185,9 @@ int sp_cmd_transfer(int argc, char **argv)
 	bool attended = false;
 	int c, rc;
 
+	rc = sp_phone_profile(&p, argc, argv, opts);
+	if (rc)
+		return rc;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':

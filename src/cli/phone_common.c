@@ -8,11 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "siphon/ctype.h"
 #include "siphon/log.h"
 #include "siphon/mem.h"
+#include "siphon/uri.h"
 
 #include "cli.h"
 #include "phone_common.h"
@@ -20,13 +23,22 @@
 #define SHUTDOWN_MS 8000
 
 const char sp_phone_common_help[] =
-	"  --server HOST:PORT  registrar and outbound proxy (IP literal); every request\n"
-	"                      outside a dialog goes there\n"
+	"  --server HOST[:PORT] registrar and outbound proxy (an IP address, or a name\n"
+	"                      looked up as RFC 3263 says: NAPTR, SRV, A/AAAA); every\n"
+	"                      request outside a dialog goes there\n"
 	"  --user USER[@DOMAIN] our identity (DOMAIN: default the server's address)\n"
 	"  --password PW       digest password (else $SIPHON_PASSWORD)\n"
 	"  --transport udp|tcp SIP transport (default udp)\n"
 	"  --keepalive S       registered over TCP: send a CRLF CRLF keep-alive to the\n"
 	"                      server every S seconds (RFC 5626 §4.4.1; default 30)\n"
+	"  --profile FILE      settings read before the command line (default\n"
+	"                      $SIPHON_PROFILE, else ~/.config/siphon/profile if it\n"
+	"                      exists): \"name value\" lines, names as the long options\n"
+	"                      (server, user, password, ...); with a password the file\n"
+	"                      must not be readable by others (chmod 600)\n"
+	"  --dns IP[:PORT]     DNS server for host names (default: /etc/resolv.conf)\n"
+	"  --dscp-sip DSCP     DSCP of SIP packets: 0-63 or CS0-CS7, AF11-AF43, EF\n"
+	"                      (default CS3; 0 or CS0: unmarked)\n"
 	"  --local-ip IP       address to bind and advertise (default: 127.0.0.1 when\n"
 	"                      the server is loopback, else the route's source address)\n"
 	"  --verbose           log the UA's decisions to standard error\n"
@@ -38,7 +50,8 @@ const char sp_phone_media_help[] =
 	"  --record FILE.wav   record what the peer sends (8 kHz mono 16-bit)\n"
 	"  --echo              send back what the peer sends\n"
 	"  --codecs LIST       PCMU,PCMA preference (default PCMU,PCMA)\n"
-	"  --rtp-ports MIN-MAX RTP port range (default 16384-32767)\n";
+	"  --rtp-ports MIN-MAX RTP port range (default 16384-32767)\n"
+	"  --dscp-rtp DSCP     DSCP of RTP and RTCP, as --dscp-sip (default EF)\n";
 
 struct call_media {
 	struct sp_media_session *m;
@@ -57,16 +70,80 @@ static int bad(struct sp_phone *p, const char *what, const char *arg)
 	return SP_EXIT_USAGE;
 }
 
+/* RFC 2474 codepoints by number or RFC 4594 name (CSn, AFxy, EF). */
+static int parse_dscp(const char *s)
+{
+	char *end;
+	unsigned long v;
+	if (!strcasecmp(s, "EF"))
+		return 46;
+	if ((s[0] == 'C' || s[0] == 'c') && (s[1] == 'S' || s[1] == 's') && s[2] >= '0' &&
+	    s[2] <= '7' && !s[3])
+		return (s[2] - '0') * 8;
+	if ((s[0] == 'A' || s[0] == 'a') && (s[1] == 'F' || s[1] == 'f') && s[2] >= '1' &&
+	    s[2] <= '4' && s[3] >= '1' && s[3] <= '3' && !s[4])
+		return (s[2] - '0') * 8 + (s[3] - '0') * 2;
+	v = strtoul(s, &end, 10);
+	return *s && !*end && *s != '-' && v <= 63 ? (int)v : -1;
+}
+
+/* --server HOST[:PORT] with HOST a name: kept for sp_phone_start. */
+static bool server_name(struct sp_phone *p, const char *arg)
+{
+	const char *colon = strrchr(arg, ':');
+	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
+	unsigned long port = 0;
+	if (colon) {
+		char *end;
+		port = strtoul(colon + 1, &end, 10);
+		if (*end || !colon[1] || port == 0 || port > 65535)
+			return false;
+	}
+	if (n == 0 || n >= sizeof(p->server_host))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!sp_is((unsigned char)arg[i], SP_C_HOST))
+			return false;
+	memcpy(p->server_host, arg, n);
+	p->server_host[n] = 0;
+	p->server_port = (uint16_t)port;
+	return true;
+}
+
 int sp_phone_opt(struct sp_phone *p, int id, const char *arg)
 {
 	char *end;
 	unsigned long v;
+	int d;
 
 	switch (id) {
 	case PH_OPT_SERVER:
-		if (sp_sa_parse(&p->server_sa, sp_str_c(arg), 5060) != 0)
-			return bad(p, "--server (want IP:PORT)", arg);
+		p->server_host[0] = 0;
+		if (sp_sa_parse(&p->server_sa, sp_str_c(arg), 5060) != 0 && !server_name(p, arg))
+			return bad(p, "--server (want HOST[:PORT])", arg);
 		p->server = arg;
+		return 1;
+	case PH_OPT_PROFILE:
+		return 1; /* read before the command line (sp_phone_profile) */
+	case PH_OPT_DNS: {
+		struct sp_sa sa;
+		if (sp_sa_parse(&sa, sp_str_c(arg), 53) != 0)
+			return bad(p, "--dns (want IP[:PORT])", arg);
+		p->dns = arg;
+		return 1;
+	}
+	case PH_OPT_DSCP_SIP:
+	case PH_OPT_DSCP_RTP:
+		d = parse_dscp(arg);
+		if (d < 0)
+			return bad(p, id == PH_OPT_DSCP_SIP ? "--dscp-sip" : "--dscp-rtp", arg);
+		if (id == PH_OPT_DSCP_SIP) {
+			p->has_dscp_sip = true;
+			p->dscp_sip = (uint8_t)d;
+		} else {
+			p->has_dscp_rtp = true;
+			p->dscp_rtp = (uint8_t)d;
+		}
 		return 1;
 	case PH_OPT_USER:
 		p->user = arg;
@@ -179,7 +256,7 @@ static struct sp_media_session *media_of(struct sp_phone *p, struct sp_ua_call *
 		.tone_hz = p->tone,
 		.record_path = record_path(p, rec, sizeof(rec)),
 		.echo = p->echo,
-		.dscp = -1,
+		.dscp = p->has_dscp_rtp ? p->dscp_rtp : -1, /* -1: EF; 0: unmarked */
 		.codecs = p->codecs,
 		.on_dtmf = on_media_dtmf,
 		.arg = cm,
@@ -421,6 +498,37 @@ static int route_source(const struct sp_sa *dst, char *buf, size_t cap)
 	return rc;
 }
 
+/* RFC 3263: a --server name, or (without a server) a direct target's
+ * host name, looked up before the UA starts. The server's name is the
+ * default domain of our address-of-record. */
+static int resolve_names(struct sp_phone *p)
+{
+	struct sp_dns_target t;
+	int rc;
+
+	if (p->server && p->server_host[0]) {
+		rc = sp_phone_resolve(p, p->server_host, p->server_port, p->tp, &t);
+		if (rc)
+			return rc;
+		p->server_sa = t.addr;
+		if (!p->tp)
+			p->tp = t.tp;
+		if (!p->domain[0])
+			snprintf(p->domain, sizeof(p->domain), "%s", p->server_host);
+		return 0;
+	}
+	if (p->server || !p->target_host[0])
+		return 0;
+	rc = sp_phone_resolve(p, p->target_host, 0, p->tp, &p->target_dest);
+	if (rc)
+		return rc;
+	if (!p->tp)
+		p->tp = p->target_dest.tp;
+	if (!sp_sa_is_loopback(&p->target_dest.addr))
+		p->server_sa = p->target_dest.addr; /* only for the local address */
+	return 0;
+}
+
 int sp_phone_start(struct sp_phone *p, bool need_server)
 {
 	sigset_t set;
@@ -443,17 +551,6 @@ int sp_phone_start(struct sp_phone *p, bool need_server)
 		 (int)(at ? (size_t)(at - p->user) : strlen(p->user)), p->user);
 	if (at)
 		snprintf(p->domain, sizeof(p->domain), "%s", at + 1);
-	if (p->local_ip) {
-		snprintf(p->ip, sizeof(p->ip), "%s", p->local_ip);
-	} else if (p->server && !sp_sa_is_loopback(&p->server_sa)) {
-		if (route_source(&p->server_sa, p->ip, sizeof(p->ip)) != 0) {
-			fprintf(stderr, "siphon %s: no route to the server; use --local-ip\n",
-				p->verb);
-			return SP_EXIT_FAIL;
-		}
-	} else {
-		snprintf(p->ip, sizeof(p->ip), "127.0.0.1");
-	}
 	sp_log_set_sink(log_stderr, NULL);
 	sp_log_set_level(p->verbose ? SP_LOG_DEBUG : SP_LOG_WARN);
 
@@ -467,6 +564,20 @@ int sp_phone_start(struct sp_phone *p, bool need_server)
 	if (rc || p->sigfd < 0) {
 		fprintf(stderr, "siphon %s: event loop: %s\n", p->verb, strerror(rc ? -rc : errno));
 		return SP_EXIT_USAGE;
+	}
+	rc = resolve_names(p);
+	if (rc)
+		return rc;
+	if (p->local_ip) {
+		snprintf(p->ip, sizeof(p->ip), "%s", p->local_ip);
+	} else if (p->server && !sp_sa_is_loopback(&p->server_sa)) {
+		if (route_source(&p->server_sa, p->ip, sizeof(p->ip)) != 0) {
+			fprintf(stderr, "siphon %s: no route to the server; use --local-ip\n",
+				p->verb);
+			return SP_EXIT_FAIL;
+		}
+	} else {
+		snprintf(p->ip, sizeof(p->ip), "127.0.0.1");
 	}
 
 	struct sp_ua_config cfg = {
@@ -485,6 +596,8 @@ int sp_phone_start(struct sp_phone *p, bool need_server)
 		.min_se = p->min_se,
 		.max_calls = p->max_calls,
 		.keepalive_s = p->keepalive_s,
+		/* --dscp-sip 0 (CS0): unmarked. */
+		.dscp = !p->has_dscp_sip ? 0 : p->dscp_sip ? p->dscp_sip : -1,
 		.media = { .offer = h_offer,
 			   .answer = h_answer,
 			   .set_answer = h_set_answer,
@@ -514,6 +627,15 @@ int sp_phone_start(struct sp_phone *p, bool need_server)
 		fprintf(stderr, "siphon %s: cannot start the UA on %s: %s\n", p->verb, p->ip,
 			strerror(-rc));
 		return SP_EXIT_FAIL;
+	}
+	if (p->target_host[0]) {
+		rc = sp_ua_set_host(p->ua, p->target_host, &p->target_dest.addr,
+				    p->target_dest.tp);
+		if (rc) {
+			fprintf(stderr, "siphon %s: %s: %s\n", p->verb, p->target_host,
+				strerror(-rc));
+			return SP_EXIT_FAIL;
+		}
 	}
 	if (p->verbose) {
 		char s[SP_SA_STRLEN];
@@ -613,15 +735,23 @@ int sp_phone_number(const struct sp_phone *p, const char *what, const char *s, d
 
 void sp_phone_direct_route(struct sp_phone *p, const char *target)
 {
+	struct sp_uri uri;
+	struct sp_parse_error err;
 	struct sp_sa sa;
-	char host[128];
+	char norm[300];
 
-	if (p->server || p->local_ip)
+	/* "sip:u@h", "u@h" or a bare user (which needs a server). */
+	if (p->server || (!strchr(target, '@') && strncasecmp(target, "sip", 3)))
 		return;
-	const char *h = strchr(target, '@');
-	h = h ? h + 1 : strchr(target, ':') ? strchr(target, ':') + 1 : target;
-	snprintf(host, sizeof(host), "%s", h);
-	host[strcspn(host, ";?>")] = 0;
-	if (sp_sa_parse(&sa, sp_str_c(host), 5060) == 0 && !sp_sa_is_loopback(&sa))
-		p->server_sa = sa; /* only for the local address choice */
+	snprintf(norm, sizeof(norm), "%s%s", strncasecmp(target, "sip", 3) ? "sip:" : "", target);
+	if (sp_uri_parse(&uri, sp_str_c(norm), SP_URI_NO_OTHER, &err) != 0 || !uri.hp.host.len)
+		return;
+	if (sp_sa_from_host(&sa, uri.hp.host, uri.hp.has_port ? uri.hp.port : 5060) == 0) {
+		if (!p->local_ip && !sp_sa_is_loopback(&sa))
+			p->server_sa = sa; /* only for the local address choice */
+		return;
+	}
+	if (uri.hp.host.len < sizeof(p->target_host))
+		snprintf(p->target_host, sizeof(p->target_host), "%.*s",
+			 SP_STR_FMT(uri.hp.host));
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "siphon/dns.h"
 #include "siphon/loop.h"
 #include "siphon/media_session.h"
 #include "siphon/ua.h"
@@ -32,6 +33,10 @@ enum {
 	PH_OPT_VERBOSE,
 	PH_OPT_TRACE,
 	PH_OPT_KEEPALIVE,
+	PH_OPT_PROFILE,
+	PH_OPT_DNS,
+	PH_OPT_DSCP_SIP,
+	PH_OPT_DSCP_RTP,
 };
 
 #define PH_COMMON_OPTIONS                                                          \
@@ -40,6 +45,9 @@ enum {
 		{ "password", required_argument, NULL, PH_OPT_PASSWORD },          \
 		{ "transport", required_argument, NULL, PH_OPT_TRANSPORT },        \
 		{ "keepalive", required_argument, NULL, PH_OPT_KEEPALIVE },        \
+		{ "profile", required_argument, NULL, PH_OPT_PROFILE },            \
+		{ "dns", required_argument, NULL, PH_OPT_DNS },                    \
+		{ "dscp-sip", required_argument, NULL, PH_OPT_DSCP_SIP },          \
 		{ "local-ip", required_argument, NULL, PH_OPT_LOCAL_IP },          \
 		{ "verbose", no_argument, NULL, PH_OPT_VERBOSE },                \
 		{ "trace", no_argument, NULL, PH_OPT_TRACE }
@@ -50,7 +58,8 @@ enum {
 		{ "record", required_argument, NULL, PH_OPT_RECORD },              \
 		{ "echo", no_argument, NULL, PH_OPT_ECHO },                        \
 		{ "codecs", required_argument, NULL, PH_OPT_CODECS },              \
-		{ "rtp-ports", required_argument, NULL, PH_OPT_RTP_PORTS }
+		{ "rtp-ports", required_argument, NULL, PH_OPT_RTP_PORTS },        \
+		{ "dscp-rtp", required_argument, NULL, PH_OPT_DSCP_RTP }
 
 /* The help text of the common and media flags. */
 extern const char sp_phone_common_help[];
@@ -65,7 +74,10 @@ struct sp_phone {
 	const char *verb; /* "call", for messages */
 	/* flags */
 	const char *server, *user, *password, *local_ip;
+	const char *dns;	  /* --dns IP[:PORT], else /etc/resolv.conf */
 	enum sp_transport tp;
+	bool has_dscp_sip, has_dscp_rtp; /* --dscp-sip/-rtp given: */
+	uint8_t dscp_sip, dscp_rtp;	 /* ... 0..63 (0: unmarked) */
 	const char *play, *record, *codecs;
 	unsigned tone;
 	bool echo, verbose, trace;
@@ -99,6 +111,11 @@ struct sp_phone {
 	unsigned calls_seen;
 	char ip[64], domain[128], user_part[96];
 	struct sp_sa server_sa;
+	char server_host[128];	  /* --server given as a name (RFC 3263) */
+	uint16_t server_port;	  /* ... its port, 0 when none */
+	char target_host[128];	  /* a direct target's host name, resolved */
+	struct sp_dns_target target_dest;
+	void *resolving;	  /* the lookup sp_phone_resolve runs */
 	int reg_status; /* -1 pending, else the last REGISTER's status */
 	uint32_t reg_expires;
 	unsigned reg_events;
@@ -108,9 +125,26 @@ struct sp_phone {
  * or SP_EXIT_USAGE after printing why the value is bad. */
 int sp_phone_opt(struct sp_phone *p, int id, const char *arg);
 
+/* Applies the profile file (phone_profile.c: --profile FILE in argv, else
+ * $SIPHON_PROFILE, else ~/.config/siphon/profile if present) through
+ * sp_phone_opt with the verb's option table opts; call before parsing the
+ * command line, which overrides it. Returns 0 or an exit code after
+ * printing the file, line and problem. */
+int sp_phone_profile(struct sp_phone *p, int argc, char **argv, const struct option *opts);
+
+/* RFC 3263 (phone_resolve.c): the first target for sip:HOST[:PORT] with
+ * ;transport= when tp is UDP or TCP, looked up with --dns's server (else
+ * /etc/resolv.conf) on p's loop, at most 15 s. Returns 0, or an exit code
+ * after printing why (no such name, timeout, a transport other than UDP
+ * or TCP). */
+int sp_phone_resolve(struct sp_phone *p, const char *host, uint16_t port, enum sp_transport tp,
+		     struct sp_dns_target *out);
+
 /* Checks the flags (server/user, password from $SIPHON_PASSWORD), makes
- * the loop, the signalfd and the UA. need_server: the verb cannot work
- * without --server. Returns 0 or an exit code after printing the error. */
+ * the loop and the signalfd, resolves a --server name and a direct
+ * target's host name (RFC 3263), and makes the UA. need_server: the verb
+ * cannot work without --server. Returns 0 or an exit code after printing
+ * the error. */
 int sp_phone_start(struct sp_phone *p, bool need_server);
 
 /* Runs the loop until done(p) is true, a signal came (when stop_on_signal),
@@ -133,9 +167,10 @@ void sp_phone_stop(struct sp_phone *p);
 int sp_phone_number(const struct sp_phone *p, const char *what, const char *s, double max,
 		    double *out);
 
-/* Without --server and --local-ip: remembers target's host (an IP
- * address, not loopback) in p->server_sa so that sp_phone_start picks the
- * local address routed towards it. Call before sp_phone_start. */
+/* Without --server: remembers target's host for sp_phone_start, which
+ * resolves it when it is a name (RFC 3263) and, without --local-ip, picks
+ * the local address routed towards it (when not loopback). Call before
+ * sp_phone_start. */
 void sp_phone_direct_route(struct sp_phone *p, const char *target);
 
 /* The media session of a call, or NULL. */

@@ -95,13 +95,44 @@ int sp__ua_uri_dest(struct sp_ua *ua, const struct sp_uri *uri, bool out_of_dial
 	if (uri->scheme != SP_URI_SIP && uri->scheme != SP_URI_SIPS)
 		return -EDESTADDRREQ;
 	uint16_t port = uri->hp.has_port ? uri->hp.port : 5060;
-	if (sp_sa_from_host(&d->addr, uri->hp.host, port) != 0)
-		return -EDESTADDRREQ; /* no DNS here: IP literals only */
 	d->tp = ua->cfg.tp;
+	if (sp_sa_from_host(&d->addr, uri->hp.host, port) != 0) {
+		/* No DNS here: a name the application resolved, or nothing. */
+		unsigned i = 0;
+		while (i < ua->nhosts && !sp_str_caseeq_c(uri->hp.host, ua->hosts[i].name))
+			i++;
+		if (i == ua->nhosts)
+			return -EDESTADDRREQ;
+		d->addr = ua->hosts[i].addr;
+		d->tp = ua->hosts[i].tp;
+		if (uri->hp.has_port)
+			sp_sa_set_port(&d->addr, port);
+	}
 	if (uri->transport.p)
 		d->tp = sp_str_caseeq_c(uri->transport, "tcp") ? SP_TP_TCP : SP_TP_UDP;
 	if (d->tp == SP_TP_TCP && ua->cfg.tp != SP_TP_TCP)
 		return -EPROTONOSUPPORT; /* no TCP socket of ours to name in Via */
+	return 0;
+}
+
+int sp_ua_set_host(struct sp_ua *ua, const char *host, const struct sp_sa *addr,
+		   enum sp_transport tp)
+{
+	struct sp_sa probe;
+	size_t len = host ? strlen(host) : 0;
+	if (!len || len >= sizeof(ua->hosts[0].name) || !addr || !addr->len ||
+	    (tp != SP_TP_UDP && tp != SP_TP_TCP) || sp_sa_from_host(&probe, sp_str_c(host), 0) == 0)
+		return -EINVAL;
+	unsigned i = 0;
+	while (i < ua->nhosts && strcasecmp(ua->hosts[i].name, host) != 0)
+		i++;
+	if (i == UA_HOSTS)
+		return -ENOSPC;
+	memcpy(ua->hosts[i].name, host, len + 1);
+	ua->hosts[i].addr = *addr;
+	ua->hosts[i].tp = tp;
+	if (i == ua->nhosts)
+		ua->nhosts++;
 	return 0;
 }
 
@@ -215,9 +246,10 @@ static int bind_sockets(struct sp_ua *ua)
 		{ .tp = SP_TP_UDP, .addr = ua->cfg.local },
 		{ .tp = SP_TP_TCP, .addr = ua->cfg.local },
 	};
-	/* Signalling marked CS3 (DSCP 24, RFC 4594 §4.2), as siphon serve's
-	 * sip.dscp default; the media session marks RTP EF. */
-	struct sp_net_config nc = { .listen = nl, .nlisten = 1, .dscp = 24 };
+	/* Signalling marked CS3 (DSCP 24, RFC 4594 §4.2) unless configured,
+	 * as siphon serve's sip.dscp default; the media session marks RTP. */
+	struct sp_net_config nc = { .listen = nl, .nlisten = 1,
+				    .dscp = ua->cfg.dscp ? ua->cfg.dscp : 24 };
 	int rc;
 
 	if (ua->cfg.tp != SP_TP_TCP)
@@ -253,7 +285,8 @@ int sp_ua_create(struct sp_ua **out, const struct sp_ua_config *cfg)
 	if (!cfg || !cfg->loop || !cfg->user || !*cfg->user || !cfg->local.len ||
 	    sp_sa_is_any(&cfg->local))
 		return -EINVAL;
-	if (cfg->tp != 0 && cfg->tp != SP_TP_UDP && cfg->tp != SP_TP_TCP)
+	if ((cfg->tp != 0 && cfg->tp != SP_TP_UDP && cfg->tp != SP_TP_TCP) || cfg->dscp < -1 ||
+	    cfg->dscp > 63)
 		return -EINVAL;
 	ua = sp_malloc(sizeof(*ua));
 	if (!ua)

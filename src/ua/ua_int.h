@@ -31,6 +31,7 @@
 #define UA_BUF_MAX 65536
 #define UA_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, PRACK, UPDATE, REFER, NOTIFY"
 #define UA_SDP_MAX 8192
+#define UA_HOSTS 8	/* names the application resolved (sp_ua_set_host) */
 #define PING_RING 16 /* keep-alive send times kept (ua_keepalive.c) */
 
 /* ---- digest client (ua_auth.c) ---- */
@@ -104,6 +105,12 @@ struct sp_ua {
 	bool has_server;
 	struct sp_tsx_dest server;
 	char route[128];	  /* "Route: <sip:ip:port;lr>\r\n" or "" */
+	struct {
+		char name[128];
+		struct sp_sa addr;
+		enum sp_transport tp;
+	} hosts[UA_HOSTS];	  /* sp_ua_set_host */
+	unsigned nhosts;
 	uint32_t t1, t2;
 	struct sp__ua_reg reg;
 	struct sp_ua_call *calls; /* list, each referenced */

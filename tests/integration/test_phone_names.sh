@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Host names and the profile file of the softphone (issue 6), loopback
+# only, against tests/support/dns_server.py and `siphon serve` serving the
+# domain example.test:
+#   - --server example.test: NAPTR (SIP+D2U) -> SRV -> A leads to the
+#     server's port (RFC 3263 §4); bob registers as bob@example.test, alice
+#     calls sip:bob@example.test through it: both summaries say 200;
+#   - a direct request to a name (no --server): OPTIONS to
+#     sip:carol@host.example.test:PORT reaches carol's `siphon answer
+#     --port PORT` (200);
+#   - a name that does not exist: register exits 1 saying it cannot be
+#     resolved;
+#   - the profile file: server, user, password and dns from a 0600 file
+#     (--profile) register alice; the same file readable by others is
+#     refused (exit 2, "chmod 600"); a flag on the command line overrides
+#     the profile (a wrong --password gets 401).
+set -u
+. "$(dirname "$0")/lib.sh"
+it_init
+
+DATA="$IT_TMP/data"
+mkdir -p "$DATA"
+"$SIPHON" domain add example.test --data "$DATA" >/dev/null || fail "domain add"
+. "$(dirname "$0")/phone_lib.sh"
+phone_users "$DATA" alice@example.test bob@example.test
+it_start || it_finish
+
+cat >"$IT_TMP/zone.json" <<EOF
+{
+ "origin": "test",
+ "soa": {"ttl": 30, "minimum": 10},
+ "records": [
+  {"name": "example.test", "type": "NAPTR", "order": 10, "pref": 10, "flags": "s",
+   "service": "SIP+D2U", "regexp": "", "replacement": "_sip._udp.example.test"},
+  {"name": "_sip._udp.example.test", "type": "SRV", "priority": 0, "weight": 1,
+   "port": $IT_PORT, "target": "host.example.test"},
+  {"name": "host.example.test", "type": "A", "address": "127.0.0.1"}
+ ]
+}
+EOF
+mkfifo "$IT_TMP/dns.in"
+"$IT_PY" "$SIPHON_SRC/tests/support/dns_server.py" --zone "$IT_TMP/zone.json" \
+	--log "$IT_TMP/dns.log" --exit-on-eof <"$IT_TMP/dns.in" >"$IT_TMP/dns.out" \
+	2>"$IT_TMP/dns.err" &
+DNS_PID=$!
+exec 7>"$IT_TMP/dns.in"
+for ((i = 0; i < 50; i++)); do
+	DNS_PORT=$(awk '/^PORT/ {print $2}' "$IT_TMP/dns.out" 2>/dev/null)
+	[ -n "$DNS_PORT" ] && break
+	sleep 0.1
+done
+[ -n "${DNS_PORT:-}" ] || { fail "dns_server.py did not start"; it_finish; }
+DNS="127.0.0.1:$DNS_PORT"
+trap 'bob_stop; exec 7>&-; wait "$DNS_PID" 2>/dev/null; it_cleanup' EXIT
+
+# --- --server by name ------------------------------------------------------------------
+A="$IT_TMP/answer.out"
+timeout 60 "$SIPHON" answer --server example.test --dns "$DNS" --user bob \
+	--password pw-bob@example.test --calls 1 --tone 440 --duration 50 >"$A" 2>"$A.err" &
+ANS_PID=$!
+phone_registered "$A" "$ANS_PID" || fail "bob did not register through example.test"
+out=$(timeout 30 "$SIPHON" call sip:bob@example.test --server example.test --dns "$DNS" \
+	--user alice --password pw-alice@example.test --duration 1 --timeout 10 \
+	2>"$IT_TMP/call.err")
+rc=$?
+echo "call: $out"
+bob_done "server by name"
+cat "$A"
+it_check "call through example.test exits 0 (got $rc)" test "$rc" -eq 0
+it_check "call summary says 200" grep -q '^call sip:bob@example.test status=200 ' <<<"$out"
+it_check "answer summary says 200" grep -q '^answer 1 status=200 ' "$A"
+it_check "the lookups went NAPTR, SRV, A" \
+	bash -c "grep -q '^example.test NAPTR' '$IT_TMP/dns.log' && grep -q '^_sip._udp.example.test SRV' '$IT_TMP/dns.log' && grep -q '^host.example.test A' '$IT_TMP/dns.log'"
+
+# --- a direct request to a name ----------------------------------------------------------
+CPORT=$(it_free_port)
+timeout 30 "$SIPHON" answer --port "$CPORT" --user carol --duration 20 >"$IT_TMP/carol.out" \
+	2>"$IT_TMP/carol.err" &
+ANS_PID=$!
+for ((i = 0; i < 100; i++)); do
+	grep -q '^listening on' "$IT_TMP/carol.out" 2>/dev/null && break
+	sleep 0.1
+done
+out=$(timeout 30 "$SIPHON" options "sip:carol@host.example.test:$CPORT" --dns "$DNS" 2>&1)
+rc=$?
+bob_stop
+it_check "OPTIONS to host.example.test:PORT answered 200 (got $rc: $(head -1 <<<"$out"))" \
+	test "$rc" -eq 0
+
+# --- a name that does not exist ---------------------------------------------------------
+out=$(timeout 30 "$SIPHON" register --server nosuch.example.test --dns "$DNS" --user alice \
+	--password x 2>&1)
+rc=$?
+it_check "unknown server name: exit 1 (got $rc)" test "$rc" -eq 1
+it_check "unknown server name: says it cannot resolve it" grep -q 'cannot resolve' <<<"$out"
+
+# --- the profile file ---------------------------------------------------------------------
+PROF="$IT_TMP/profile"
+cat >"$PROF" <<EOF
+# alice's phone
+server = example.test
+user alice
+password = pw-alice@example.test
+dns $DNS
+EOF
+chmod 600 "$PROF"
+out=$(timeout 30 "$SIPHON" register --profile "$PROF" 2>&1)
+rc=$?
+echo "profile: $out"
+it_check "profile: register exits 0 (got $rc)" test "$rc" -eq 0
+it_check "profile: registered alice@example.test" grep -q '^registered alice@example.test' <<<"$out"
+out=$(SIPHON_PROFILE="$PROF" timeout 30 "$SIPHON" register --password wrong 2>&1)
+rc=$?
+it_check "profile: --password overrides it (401, exit 1; got $rc)" \
+	bash -c "[ $rc -eq 1 ] && grep -q 'registration failed: 401' <<<'$out'"
+chmod 644 "$PROF"
+out=$(timeout 30 "$SIPHON" register --profile "$PROF" 2>&1)
+rc=$?
+it_check "profile readable by others: refused (exit 2, got $rc)" test "$rc" -eq 2
+it_check "profile readable by others: says chmod 600" grep -q 'chmod 600' <<<"$out"
+it_check "server alive" it_alive
+it_check "no sanitizer report" it_sanitizer_clean "$A.err" "$IT_TMP/call.err"
+it_stop
+it_finish
