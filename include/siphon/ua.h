@@ -267,7 +267,8 @@ unsigned sp_ua_flow_failures(const struct sp_ua *ua);
 /* Calls target (a sip: or sips: URI, or user@host, or user: then the
  * domain is added). Returns 0 and a new reference in *out (drop it with
  * sp_mem_deref), -EINVAL (bad URI), -EBUSY (max_calls reached),
- * -EDESTADDRREQ (no server and the host is no IP literal), -ENOMEM or the
+ * -EDESTADDRREQ (no server and the host is neither an IP literal nor a
+ * name given to sp_ua_set_host), -ENOMEM or the
  * send error; *out untouched on error. */
 int sp_ua_call(struct sp_ua_call **out, struct sp_ua *ua, const char *target);
 
