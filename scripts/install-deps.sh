@@ -5,7 +5,7 @@
 set -e
 PKGS="cmake ninja-build gcc clang libclang-rt-14-dev pkg-config
       libcmocka-dev libyaml-dev libsqlite3-dev libc-ares-dev jq python3 sip-tester sipsak
-      baresip-core libspeexdsp-dev nftables iproute2"
+      baresip-core libspeexdsp-dev libopus-dev nftables iproute2"
 # `install-deps.sh bench` adds what only the benchmarks need: the reference
 # parsers and Kamailio (kept out of `make test`/`make run`, so a packaged
 # Kamailio service can never hold port 5060 on a test machine).

@@ -78,6 +78,13 @@ struct sp_dtmf_pkt {
 int sp_dtmf_tx_create(struct sp_dtmf_tx **out, unsigned ptime_ms, unsigned tone_ms,
 		      unsigned gap_ms, uint8_t volume);
 
+/* The same on a clock_hz timestamp clock (RFC 4733 §2.1: events sent
+ * beside an audio codec use its clock, e.g. telephone-event/48000 with
+ * Opus), so durations and timestamps count in clock_hz units. -EINVAL
+ * also for a clock that is not a whole number of kHz in 1000..192000. */
+int sp_dtmf_tx_create_clock(struct sp_dtmf_tx **out, uint32_t clock_hz, unsigned ptime_ms,
+			    unsigned tone_ms, unsigned gap_ms, uint8_t volume);
+
 /* Queues the digits of s (up to 64 pending). Returns the number queued,
  * -EINVAL (nothing queued) for a character that is no digit, or
  * -ENOSPC when the queue is full. */

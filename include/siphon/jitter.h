@@ -19,7 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SP_JB_MAX_PAYLOAD 640 /* bytes per frame (40 ms of L16, 80 ms of G.711) */
+#define SP_JB_MAX_PAYLOAD 1500 /* bytes per frame (an Ethernet MTU: 60 ms of G.711,
+			       Opus at any bit rate a softphone uses) */
 
 struct sp_jb_config {
 	unsigned clock_rate; /* RTP clock, Hz (8000) */
@@ -77,6 +78,14 @@ int sp_jb_put(struct sp_jb *jb, uint32_t ts, uint16_t seq, const void *payload, 
  * (cap >= its length, else it is truncated) and sets *len; otherwise
  * *len = 0. Returns an enum sp_jb_get_result. */
 int sp_jb_get(struct sp_jb *jb, uint64_t now_ms, void *buf, size_t cap, size_t *len);
+
+/* Right after an sp_jb_get() that returned SP_JB_LOST for a frame that
+ * never arrived (not for delay growth): when the frame that follows it is
+ * already buffered, copies it to buf (cap as for sp_jb_get), sets *len
+ * and returns true without consuming it, so that a decoder with forward
+ * error correction (Opus in-band FEC, RFC 6716 §2.1.7) can rebuild the
+ * lost frame from it. Otherwise returns false and sets *len = 0. */
+bool sp_jb_peek_next(const struct sp_jb *jb, void *buf, size_t cap, size_t *len);
 
 /* Counters and delays. */
 void sp_jb_stats(const struct sp_jb *jb, struct sp_jb_stats *st);

@@ -4,8 +4,8 @@
  * through an sp_sdp_oa, and once an exchange completes runs the media on
  * the caller's loop:
  *  - a sender timer every ptime (scheduled from a base time, so it does
- *    not drift) that encodes one frame with the negotiated G.711 law and
- *    sends it: samples of a WAV file (once, then silence), a tone, the
+ *    not drift) that encodes one frame with the negotiated codec (G.711,
+ *    or Opus at 48 kHz RTP clock, RFC 7587) and sends it: samples of a WAV file (once, then silence), a tone, the
  *    echo of the last frame received, or silence; RFC 4733 DTMF events
  *    replace audio frames while digits are being sent;
  *  - a receiver that puts every audio payload into an adaptive jitter
@@ -54,8 +54,9 @@ struct sp_media_config {
 					re-encoded) instead of play/tone */
 	int dscp;		     /* DSCP for RTP and RTCP; -1: EF (46); 0: the
 					system default (CS0); 1..63 as given */
-	const char *codecs;	     /* preference, comma-separated, of "PCMU" and
-					"PCMA" (case-insensitive); NULL: "PCMU,PCMA" */
+	const char *codecs;	     /* preference, comma-separated, of "PCMU",
+					"PCMA" and "opus" (case-insensitive);
+					NULL: "PCMU,PCMA" */
 	unsigned ptime_ms;	     /* packetisation, 10..60 in steps of 10; 0: 20 */
 	sp_media_dtmf_cb on_dtmf;    /* DTMF digits received; may be NULL */
 	void *arg;		     /* for on_dtmf */
@@ -83,7 +84,7 @@ struct sp_media_stats {
 	uint64_t rtcp_sent;	   /* compound RTCP packets sent */
 	uint64_t rtcp_received;	   /* compound RTCP packets received */
 	bool remote_bye;	   /* the peer sent RTCP BYE */
-	char codec[32];		   /* "PCMU", "PCMA", "" before negotiation */
+	char codec[32];		   /* "PCMU", "PCMA", "opus", "" before negotiation */
 	char dtmf[65];		   /* DTMF digits received so far (the first 64) */
 	unsigned ndtmf;		   /* digits received in all */
 	bool sending;		   /* the sender runs (media started, direction
@@ -94,11 +95,13 @@ struct sp_media_stats {
 /* Creates a session on cfg->loop: binds the RTP/RTCP ports on
  * cfg->local_ip, opens the play file (and checks it is readable) and the
  * recording, and prepares offer/answer with our capabilities (the
- * configured codecs, telephone-event/8000 pt 101 events 0-16, a=ptime).
- * No media runs until an offer/answer exchange completes. Returns 0,
- * -EINVAL (no loop, local_ip missing or not an IP literal, bad codec
- * list or ptime, dscp over 63, tone_hz over 4000, port_min > port_max),
- * -EADDRINUSE (no free port pair), an error of sp_wav_open or
+ * configured codecs, Opus as opus/48000/2 pt 111; telephone-event/8000
+ * pt 101 and, beside Opus, telephone-event/48000 pt 110, events 0-16;
+ * a=ptime). No media runs until an offer/answer exchange completes.
+ * Returns 0, -EINVAL (no loop, local_ip missing or not an IP literal, bad
+ * codec list or ptime, Opus with a ptime of 30 or 50, dscp over 63,
+ * tone_hz over 4000, port_min > port_max), -ENOTSUP ("opus" in a build
+ * without libopus), -EADDRINUSE (no free port pair), an error of sp_wav_open or
  * sp_wav_writer_create, -ENOMEM; *out untouched on error. Free with
  * sp_media_session_destroy. */
 int sp_media_session_create(struct sp_media_session **out, const struct sp_media_config *cfg);

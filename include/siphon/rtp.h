@@ -207,6 +207,14 @@ int sp_rtp_session_send(struct sp_rtp_session *s, uint8_t pt, bool marker, uint3
  * on the wire, as if lost on the path. */
 void sp_rtp_session_drop_next(struct sp_rtp_session *s, unsigned n);
 
+/* Changes the RTP timestamp rate (cfg.clock_rate) once the codec is
+ * known, e.g. 48000 for Opus (RFC 7587 §4.1) after an SDP exchange: the
+ * interarrival jitter of received sources (§A.8, reported in timestamp
+ * units of the source's payload format) and the RTP timestamp of our SRs
+ * (§6.4.1) use it from then on; jitter estimates start over. Returns 0,
+ * or -EINVAL for 0 or a rate over 192000. */
+int sp_rtp_session_set_clock_rate(struct sp_rtp_session *s, uint32_t hz);
+
 struct sp_rtp_stats {
 	uint32_t ssrc;              /* ours */
 	uint64_t sent_packets;      /* RTP packets sent */

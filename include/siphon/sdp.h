@@ -243,6 +243,10 @@ struct sp_sdp_codec {
 	uint32_t clock;	  /* Hz */
 	uint8_t channels; /* 0 or 1: not written */
 	const char *fmtp; /* format parameters we offer, NULL for none */
+	/* The format parameters are declarative, each side stating its own
+	 * receive and send properties (Opus, RFC 7587 §6.2.1): an answer
+	 * carries ours instead of echoing the offerer's (RFC 3264 §6.1). */
+	bool fmtp_declarative;
 };
 
 /* Local capabilities. The strings are the caller's and must live as long
@@ -259,13 +263,19 @@ struct sp_sdp_caps {
 	struct sp_sdp_codec codec[SP_SDP_MAX_CODECS];
 	unsigned ncodec;
 	int dtmf_pt;	/* telephone-event/8000 payload type (96..127), -1: none */
+	/* telephone-event/48000 payload type (96..127), -1: none. Offered
+	 * only beside a 48 kHz codec (Opus): RFC 4733 §2.1 wants events on
+	 * the clock of the audio they accompany, so each stream uses the
+	 * telephone-event whose clock is its codec's. */
+	int dtmf48_pt;
 	unsigned ptime; /* a=ptime we ask for, 0: none */
 	bool rtcp_mux;	/* offer and accept RTP/RTCP multiplexing (RFC 5761) */
 };
 
 /* Fills *caps for a G.711 softphone receiving on addr:port: PCMU/8000 pt 0,
  * PCMA/8000 pt 8, telephone-event/8000 pt 101 with events 0-16 (RFC 4733
- * §7), ptime 20, no rtcp-mux. addr must outlive the caps. */
+ * §7), no telephone-event/48000 (dtmf48_pt -1), ptime 20, no rtcp-mux.
+ * addr must outlive the caps. */
 void sp_sdp_caps_default(struct sp_sdp_caps *caps, const char *addr, uint16_t port);
 
 /* One active stream as the media layer needs it. Directions and payload
@@ -284,6 +294,11 @@ struct sp_sdp_stream {
 	char codec[32];			   /* encoding name of the selected codec */
 	uint32_t clock;
 	unsigned channels;
+	/* The peer's a=fmtp parameters for the selected codec ("" when none,
+	 * or longer than the field): what its decoder wants (RFC 7587 §6.1). */
+	char fmtp[128];
+	/* telephone-event at the selected codec's clock (RFC 4733 §2.1):
+	 * telephone-event/8000 with G.711, /48000 with Opus. */
 	int dtmf_pt;	     /* telephone-event payload type to send with, -1: none */
 	int rx_dtmf_pt;	     /* telephone-event payload type we receive, -1: none */
 	unsigned ptime;	     /* packetisation to send with (peer's a=ptime, else 20) */
@@ -310,7 +325,8 @@ struct sp_sdp_oa_mline {
 	 * telephone-event (-1: none): ours, or the offerer's when we answered,
 	 * kept for re-offers (RFC 3264 §8.3.2: a mapping never changes). */
 	uint8_t pt[SP_SDP_MAX_CODECS];
-	int dtmf_pt;
+	int dtmf_pt;   /* telephone-event/8000 */
+	int dtmf48_pt; /* telephone-event/48000 */
 };
 
 enum sp_sdp_oa_state {
@@ -357,7 +373,8 @@ void sp_sdp_oa_cancel(struct sp_sdp_oa *oa);
  * same order; each offered RTP/AVP audio stream we have a port and a
  * common codec for is accepted with the offerer's payload type numbers,
  * common codecs in the offer's order (§6.1) plus telephone-event when both
- * sides have it; any other stream is rejected with port 0. Writes the
+ * sides have it at the clock of an accepted codec (RFC 4733 §2.1); any
+ * other stream is rejected with port 0. Writes the
  * answer into buf[0..cap) (*len its length) and the result into *neg.
  * Returns 0; -ENOTSUP when the offer has m-lines but none is acceptable
  * (the caller answers 488 Not Acceptable Here, RFC 3261 §13.3.1.4; nothing

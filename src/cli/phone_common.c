@@ -15,6 +15,7 @@
 #include "siphon/ctype.h"
 #include "siphon/log.h"
 #include "siphon/mem.h"
+#include "siphon/opus.h"
 #include "siphon/uri.h"
 
 #include "cli.h"
@@ -49,7 +50,7 @@ const char sp_phone_media_help[] =
 	"  --tone HZ           send a sine of HZ (without --play)\n"
 	"  --record FILE.wav   record what the peer sends (8 kHz mono 16-bit)\n"
 	"  --echo              send back what the peer sends\n"
-	"  --codecs LIST       PCMU,PCMA preference (default PCMU,PCMA)\n"
+	"  --codecs LIST       preference of PCMU, PCMA, opus (default PCMU,PCMA)\n"
 	"  --rtp-ports MIN-MAX RTP port range (default 16384-32767)\n"
 	"  --dscp-rtp DSCP     DSCP of RTP and RTCP, as --dscp-sip (default EF)\n";
 
@@ -85,6 +86,17 @@ static int parse_dscp(const char *s)
 		return (s[2] - '0') * 8 + (s[3] - '0') * 2;
 	v = strtoul(s, &end, 10);
 	return *s && !*end && *s != '-' && v <= 63 ? (int)v : -1;
+}
+
+/* True when the comma-separated codec list names opus. */
+static bool lists_opus(const char *list)
+{
+	for (const char *p = list; *p; p += strcspn(p, ",")) {
+		p += *p == ',';
+		if (!strncasecmp(p, "opus", 4) && (p[4] == ',' || !p[4]))
+			return true;
+	}
+	return false;
 }
 
 /* --server HOST[:PORT] with HOST a name: kept for sp_phone_start. */
@@ -188,6 +200,12 @@ int sp_phone_opt(struct sp_phone *p, int id, const char *arg)
 		p->echo = true;
 		return 1;
 	case PH_OPT_CODECS:
+		if (lists_opus(arg) && !sp_opus_available()) {
+			fprintf(stderr, "siphon %s: opus needs a build with libopus "
+					"(scripts/install-deps.sh installs libopus-dev)\n",
+				p->verb);
+			return SP_EXIT_USAGE;
+		}
 		p->codecs = arg;
 		return 1;
 	case PH_OPT_RTP_PORTS: {

@@ -41,13 +41,21 @@ struct sp_dtmf_tx {
 int sp_dtmf_tx_create(struct sp_dtmf_tx **out, unsigned ptime_ms, unsigned tone_ms,
 		      unsigned gap_ms, uint8_t volume)
 {
+	return sp_dtmf_tx_create_clock(out, SP_AUDIO_RATE, ptime_ms, tone_ms, gap_ms, volume);
+}
+
+int sp_dtmf_tx_create_clock(struct sp_dtmf_tx **out, uint32_t clock_hz, unsigned ptime_ms,
+			    unsigned tone_ms, unsigned gap_ms, uint8_t volume)
+{
 	if (ptime_ms < 10 || ptime_ms > 100 || tone_ms == 0 || tone_ms > 3600000 ||
-	    gap_ms > 60000 || volume > 63)
+	    gap_ms > 60000 || volume > 63 || clock_hz < 1000 || clock_hz > 192000 ||
+	    clock_hz % 1000)
 		return -EINVAL;
 	struct sp_dtmf_tx *tx = sp_mem_zalloc(sizeof(*tx), NULL);
 	if (!tx)
 		return -ENOMEM;
-	tx->ptime = ptime_ms * (SP_AUDIO_RATE / 1000);
+	/* RFC 4733 §2.1: durations count in the event's timestamp clock. */
+	tx->ptime = ptime_ms * (clock_hz / 1000);
 	uint32_t packets = (tone_ms + ptime_ms - 1) / ptime_ms;
 	tx->tone = packets * tx->ptime;
 	tx->gap = (gap_ms + ptime_ms - 1) / ptime_ms;

@@ -34,6 +34,7 @@ struct sp_jb {
 	double per_ms;       /* clock units per ms */
 	uint64_t jump;       /* timestamp distance that counts as a jump */
 	enum jb_state state;
+	bool lost_last;      /* the last get() reported a missing frame */
 	bool started;        /* played at least one tick since (re)start */
 	uint32_t last_ts;
 	uint64_t last_ext;
@@ -240,6 +241,7 @@ static void remember(struct sp_jb *jb, uint64_t ext)
 int sp_jb_get(struct sp_jb *jb, uint64_t now_ms, void *buf, size_t cap, size_t *len)
 {
 	*len = 0;
+	jb->lost_last = false;
 	if (jb->state == JB_EMPTY)
 		return SP_JB_WAIT;
 	if (jb->state == JB_BUFFERING) {
@@ -314,7 +316,27 @@ int sp_jb_get(struct sp_jb *jb, uint64_t now_ms, void *buf, size_t cap, size_t *
 		jb->st.concealed--;
 		return SP_JB_WAIT;
 	}
+	jb->lost_last = true;
 	return SP_JB_LOST;
+}
+
+bool sp_jb_peek_next(const struct sp_jb *jb, void *buf, size_t cap, size_t *len)
+{
+	*len = 0;
+	if (!jb->lost_last)
+		return false;
+	/* play_ext already points past the lost frame. */
+	for (int i = 0; i < SLOTS; i++) {
+		const struct slot *s = &jb->slot[i];
+		if (s->used && s->ext == jb->play_ext) {
+			size_t n = s->len < cap ? s->len : cap;
+			if (n)
+				memcpy(buf, s->data, n);
+			*len = n;
+			return true;
+		}
+	}
+	return false;
 }
 
 void sp_jb_stats(const struct sp_jb *jb, struct sp_jb_stats *st)

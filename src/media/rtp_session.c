@@ -349,6 +349,22 @@ void sp_rtp_session_drop_next(struct sp_rtp_session *s, unsigned n)
 	s->drop_next = n;
 }
 
+int sp_rtp_session_set_clock_rate(struct sp_rtp_session *s, uint32_t hz)
+{
+	if (!hz || hz > 192000)
+		return -EINVAL;
+	if (hz == s->cfg.clock_rate)
+		return 0;
+	s->cfg.clock_rate = hz;
+	/* §A.8: transit times in the old units mean nothing now; each
+	 * source's jitter estimate starts over from its next packet. */
+	for (unsigned i = 0; i < SP__RTP_MAX_SOURCES; i++) {
+		s->members[i].src.have_transit = false;
+		s->members[i].src.jitter = 0;
+	}
+	return 0;
+}
+
 void sp_rtp_session_stats(const struct sp_rtp_session *s, struct sp_rtp_stats *out)
 {
 	memset(out, 0, sizeof(*out));

@@ -76,8 +76,17 @@ static inline enum sp_sdp_dir sp__dir_make(bool send, bool recv)
  * case-insensitive, RFC 4855 §3; same clock rate and channel count). */
 bool sp__sdp_codec_match(const struct sp_sdp_codec *c, const struct sp_sdp_rtpmap *r);
 
-/* True when r is telephone-event/8000 (RFC 4733 §7.1.1). */
-bool sp__sdp_is_dtmf(const struct sp_sdp_rtpmap *r);
+/* The clock of r when it is a telephone-event we handle (RFC 4733
+ * §7.1.1): 8000 or 48000; 0 for anything else. */
+uint32_t sp__sdp_dtmf_clock(const struct sp_sdp_rtpmap *r);
+
+/* Appends telephone-event formats (rtpmap and the events we support) to
+ * m after its codecs: dtmf8 at 8000 Hz and dtmf48 at 48000 Hz (-1: not
+ * that one), each only when one of the codec clocks clocks[0..n) is its
+ * clock (RFC 4733 §2.1: events share the audio's clock), in the order
+ * the clocks first appear. */
+void sp__sdp_add_dtmfs(struct sp__sdp_build *b, struct sp_sdp_media *m, const uint32_t *clocks,
+		       unsigned n, int dtmf8, int dtmf48);
 
 /* Fills the remote side of s from remote media m of description d (RTP
  * and RTCP address and port, RFC 3605, RFC 5761 when mux). Returns 0 or

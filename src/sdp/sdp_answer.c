@@ -16,18 +16,20 @@ struct accept {
 	int pt[SP_SDP_MAX_CODECS];	   /* offerer's payload types, offer order */
 	unsigned codec[SP_SDP_MAX_CODECS]; /* caps index of each */
 	struct sp_str fmtp[SP_SDP_MAX_CODECS];
-	int dtmf_pt;			/* offerer's telephone-event, -1 */
+	int dtmf_pt;			/* offerer's telephone-event/8000, -1 */
+	int dtmf48_pt;			/* offerer's telephone-event/48000, -1 */
 	uint8_t map[SP_SDP_MAX_CODECS]; /* per caps codec: pt for the record */
 };
 
 /* Codec intersection in the offer's order (RFC 3264 §6.1: RECOMMENDED to
- * keep the offer's relative order), telephone-event when both have it. */
+ * keep the offer's relative order), telephone-event when both have it at
+ * the clock of a common codec (RFC 4733 §2.1). */
 static void intersect(const struct sp_sdp_caps *c, const struct sp_sdp_media *m,
 		      const struct sp_sdp_oa_mline *old, struct accept *a)
 {
 	bool used[SP_SDP_MAX_CODECS] = {false};
 	memset(a, 0, sizeof(*a));
-	a->dtmf_pt = -1;
+	a->dtmf_pt = a->dtmf48_pt = -1;
 	for (unsigned k = 0; k < c->ncodec; k++)
 		a->map[k] = old && old->audio ? old->pt[k] : c->codec[k].pt;
 	for (unsigned i = 0; i < m->nfmt && i < SP_SDP_MAX_FMT; i++) {
@@ -35,9 +37,15 @@ static void intersect(const struct sp_sdp_caps *c, const struct sp_sdp_media *m,
 		int pt = sp_sdp_fmt_pt(m->fmt[i]);
 		if (pt < 0 || sp_sdp_rtpmap(m, pt, &r) != 0)
 			continue;
-		if (sp__sdp_is_dtmf(&r)) {
+		uint32_t tclock = sp__sdp_dtmf_clock(&r);
+		if (tclock == 8000) {
 			if (c->dtmf_pt >= 0 && a->dtmf_pt < 0)
 				a->dtmf_pt = pt;
+			continue;
+		}
+		if (tclock == 48000) {
+			if (c->dtmf48_pt >= 0 && a->dtmf48_pt < 0)
+				a->dtmf48_pt = pt;
 			continue;
 		}
 		for (unsigned k = 0; k < c->ncodec; k++) {
@@ -48,14 +56,24 @@ static void intersect(const struct sp_sdp_caps *c, const struct sp_sdp_media *m,
 			a->codec[a->n] = k;
 			a->map[k] = (uint8_t)pt;
 			/* Format parameters that configure the format are
-			 * echoed (§6.1); else ours. */
-			if (!sp_sdp_fmtp(m, pt, &a->fmtp[a->n]))
+			 * echoed (§6.1); else ours. Declarative ones (Opus,
+			 * RFC 7587 §6.2.1) describe each side: always ours. */
+			if (c->codec[k].fmtp_declarative || !sp_sdp_fmtp(m, pt, &a->fmtp[a->n]))
 				a->fmtp[a->n] =
 				    c->codec[k].fmtp ? sp_str_c(c->codec[k].fmtp) : SP_STR_NULL;
 			a->n++;
 			break;
 		}
 	}
+	bool has8 = false, has48 = false;
+	for (unsigned i = 0; i < a->n; i++) {
+		has8 |= c->codec[a->codec[i]].clock == 8000;
+		has48 |= c->codec[a->codec[i]].clock == 48000;
+	}
+	if (!has8)
+		a->dtmf_pt = -1;
+	if (!has48)
+		a->dtmf48_pt = -1;
 }
 
 /* An offered stream we can run: audio over RTP/AVP, not disabled, unicast
@@ -111,13 +129,10 @@ static void answer_audio(struct sp__sdp_build *b, const struct sp_sdp_oa *oa,
 			    b, m, "fmtp",
 			    sp__sdp_text(b, "%d %.*s", a->pt[i], SP_STR_FMT(a->fmtp[i])));
 	}
-	if (a->dtmf_pt >= 0) {
-		sp__sdp_add_fmt(b, m, sp__sdp_text(b, "%d", a->dtmf_pt));
-		sp__sdp_add_attr(b, m, "rtpmap",
-				 sp__sdp_text(b, "%d telephone-event/8000", a->dtmf_pt));
-		sp__sdp_add_attr(b, m, "fmtp",
-				 sp__sdp_text(b, "%d " SP__SDP_DTMF_EVENTS, a->dtmf_pt));
-	}
+	uint32_t clocks[SP_SDP_MAX_CODECS];
+	for (unsigned i = 0; i < a->n; i++)
+		clocks[i] = c->codec[a->codec[i]].clock;
+	sp__sdp_add_dtmfs(b, m, clocks, a->n, a->dtmf_pt, a->dtmf48_pt);
 	if (c->ptime)
 		sp__sdp_add_attr(b, m, "ptime", sp__sdp_text(b, "%u", c->ptime));
 	if (mux)
@@ -143,7 +158,7 @@ static void answer_reject(struct sp__sdp_build *b, const struct sp_sdp_media *om
 static int record(struct sp_sdp_oa_mline *rec, const struct sp_sdp_media *om)
 {
 	memset(rec, 0, sizeof(*rec));
-	rec->dtmf_pt = -1;
+	rec->dtmf_pt = rec->dtmf48_pt = -1;
 	if (!sp__sdp_copy(rec->media, sizeof(rec->media), om->type) ||
 	    !sp__sdp_copy(rec->proto, sizeof(rec->proto), om->proto) ||
 	    !sp__sdp_copy(rec->fmt, sizeof(rec->fmt), om->nfmt ? om->fmt[0] : SP_STR("0")))
@@ -175,7 +190,13 @@ static void fill_stream(struct sp_sdp_stream *s, const struct sp_sdp_oa *oa,
 	sp__sdp_copy(s->codec, sizeof(s->codec), sp_str_c(k->name));
 	s->clock = k->clock;
 	s->channels = k->channels ? k->channels : 1;
-	s->dtmf_pt = s->rx_dtmf_pt = a->dtmf_pt;
+	/* RFC 4733 §2.1: the telephone-event on the codec's clock. */
+	s->dtmf_pt = s->rx_dtmf_pt = k->clock == 48000	? a->dtmf48_pt
+				     : k->clock == 8000 ? a->dtmf_pt
+							: -1;
+	struct sp_str fmtp;
+	if (sp_sdp_fmtp(om, a->pt[0], &fmtp))
+		sp__sdp_copy(s->fmtp, sizeof(s->fmtp), fmtp);
 	/* §6.1: send with the offer's ptime when present. */
 	s->ptime = sp_sdp_ptime(om) ? sp_sdp_ptime(om) : 20;
 	s->dir = dir;
@@ -237,10 +258,13 @@ int sp_sdp_oa_answer(struct sp_sdp_oa *oa, const struct sp_sdp *offer, char *buf
 		rec[i].audio = true;
 		rec[i].port = port;
 		memcpy(rec[i].pt, a.map, sizeof(rec[i].pt));
-		rec[i].dtmf_pt = a.dtmf_pt >= 0
-				     ? a.dtmf_pt
-				     : (i < oa->nmline && oa->mline[i].audio ? oa->mline[i].dtmf_pt
-									     : c->dtmf_pt);
+		bool had = i < oa->nmline && oa->mline[i].audio;
+		rec[i].dtmf_pt = a.dtmf_pt >= 0 ? a.dtmf_pt
+				 : had		? oa->mline[i].dtmf_pt
+						: c->dtmf_pt;
+		rec[i].dtmf48_pt = a.dtmf48_pt >= 0 ? a.dtmf48_pt
+				   : had	    ? oa->mline[i].dtmf48_pt
+						    : c->dtmf48_pt;
 		naccepted++;
 	}
 	/* §6: no formats in common for any stream rejects the whole offer;

@@ -47,7 +47,7 @@ static int accepted(struct sp_sdp_stream *s, const struct sp_sdp_oa *oa,
 {
 	const struct sp_sdp_caps *c = &oa->caps;
 	bool mux = c->rtcp_mux && sp_sdp_rtcp_mux(am);
-	int rc, codec = -1, pt = -1, dtmf = -1;
+	int rc, codec = -1, pt = -1, dtmf8 = -1, dtmf48 = -1;
 
 	/* §7: send with the first format of the answer that we offered;
 	 * formats we did not offer are ignored. */
@@ -56,9 +56,15 @@ static int accepted(struct sp_sdp_stream *s, const struct sp_sdp_oa *oa,
 		int p = sp_sdp_fmt_pt(am->fmt[i]);
 		if (p < 0 || sp_sdp_rtpmap(am, p, &r) != 0)
 			continue;
-		if (sp__sdp_is_dtmf(&r)) {
-			if (ml->dtmf_pt >= 0 && dtmf < 0)
-				dtmf = p;
+		uint32_t tclock = sp__sdp_dtmf_clock(&r);
+		if (tclock == 8000) {
+			if (ml->dtmf_pt >= 0 && dtmf8 < 0)
+				dtmf8 = p;
+			continue;
+		}
+		if (tclock == 48000) {
+			if (ml->dtmf48_pt >= 0 && dtmf48 < 0)
+				dtmf48 = p;
 			continue;
 		}
 		for (unsigned k = 0; k < c->ncodec && codec < 0; k++) {
@@ -82,8 +88,20 @@ static int accepted(struct sp_sdp_stream *s, const struct sp_sdp_oa *oa,
 	sp__sdp_copy(s->codec, sizeof(s->codec), sp_str_c(k->name));
 	s->clock = k->clock;
 	s->channels = k->channels ? k->channels : 1;
-	s->dtmf_pt = dtmf;
-	s->rx_dtmf_pt = dtmf >= 0 ? ml->dtmf_pt : -1;
+	/* RFC 4733 §2.1: the telephone-event on the codec's clock, received
+	 * with the payload type we offered for it. */
+	if (k->clock == 48000) {
+		s->dtmf_pt = dtmf48;
+		s->rx_dtmf_pt = dtmf48 >= 0 ? ml->dtmf48_pt : -1;
+	} else if (k->clock == 8000) {
+		s->dtmf_pt = dtmf8;
+		s->rx_dtmf_pt = dtmf8 >= 0 ? ml->dtmf_pt : -1;
+	} else {
+		s->dtmf_pt = s->rx_dtmf_pt = -1;
+	}
+	struct sp_str fmtp;
+	if (sp_sdp_fmtp(am, pt, &fmtp))
+		sp__sdp_copy(s->fmtp, sizeof(s->fmtp), fmtp);
 	s->ptime = sp_sdp_ptime(am) ? sp_sdp_ptime(am) : 20;
 	/* We send if we offered to send and the answerer receives; the
 	 * answer's c=0.0.0.0 also means "do not send" (§8.4). */

@@ -20,6 +20,7 @@ void sp_sdp_caps_default(struct sp_sdp_caps *caps, const char *addr, uint16_t po
 	caps->codec[1] = (struct sp_sdp_codec){.name = "PCMA", .pt = 8, .clock = 8000};
 	caps->ncodec = 2;
 	caps->dtmf_pt = 101;
+	caps->dtmf48_pt = -1;
 	caps->ptime = 20;
 }
 
@@ -146,9 +147,30 @@ bool sp__sdp_codec_match(const struct sp_sdp_codec *c, const struct sp_sdp_rtpma
 	return sp_str_caseeq_c(r->encoding, c->name) && r->clock == c->clock && r->channels == ch;
 }
 
-bool sp__sdp_is_dtmf(const struct sp_sdp_rtpmap *r)
+uint32_t sp__sdp_dtmf_clock(const struct sp_sdp_rtpmap *r)
 {
-	return sp_str_caseeq_c(r->encoding, "telephone-event") && r->clock == 8000;
+	if (!sp_str_caseeq_c(r->encoding, "telephone-event"))
+		return 0;
+	return r->clock == 8000 || r->clock == 48000 ? r->clock : 0;
+}
+
+void sp__sdp_add_dtmfs(struct sp__sdp_build *b, struct sp_sdp_media *m, const uint32_t *clocks,
+		       unsigned n, int dtmf8, int dtmf48)
+{
+	for (unsigned i = 0; i < n; i++) {
+		int pt = clocks[i] == 8000 ? dtmf8 : clocks[i] == 48000 ? dtmf48 : -1;
+		if (pt < 0)
+			continue;
+		/* RFC 4733 §7.1.1: telephone-event/<clock> with its events. */
+		sp__sdp_add_fmt(b, m, sp__sdp_text(b, "%d", pt));
+		sp__sdp_add_attr(b, m, "rtpmap",
+				 sp__sdp_text(b, "%d telephone-event/%u", pt, (unsigned)clocks[i]));
+		sp__sdp_add_attr(b, m, "fmtp", sp__sdp_text(b, "%d " SP__SDP_DTMF_EVENTS, pt));
+		if (clocks[i] == 8000)
+			dtmf8 = -1; /* once */
+		else
+			dtmf48 = -1;
+	}
 }
 
 /* ---- offers ------------------------------------------------------------------------- */
@@ -179,14 +201,10 @@ static void audio_media(struct sp__sdp_build *b, const struct sp_sdp_oa *oa,
 			sp__sdp_add_attr(b, m, "fmtp",
 					 sp__sdp_text(b, "%u %s", ml->pt[i], k->fmtp));
 	}
-	if (ml->dtmf_pt >= 0) {
-		/* RFC 4733 §7.1.1: telephone-event/8000 with its events. */
-		sp__sdp_add_fmt(b, m, sp__sdp_text(b, "%d", ml->dtmf_pt));
-		sp__sdp_add_attr(b, m, "rtpmap",
-				 sp__sdp_text(b, "%d telephone-event/8000", ml->dtmf_pt));
-		sp__sdp_add_attr(b, m, "fmtp",
-				 sp__sdp_text(b, "%d " SP__SDP_DTMF_EVENTS, ml->dtmf_pt));
-	}
+	uint32_t clocks[SP_SDP_MAX_CODECS];
+	for (unsigned i = 0; i < c->ncodec; i++)
+		clocks[i] = c->codec[i].clock;
+	sp__sdp_add_dtmfs(b, m, clocks, c->ncodec, ml->dtmf_pt, ml->dtmf48_pt);
 	if (c->ptime)
 		sp__sdp_add_attr(b, m, "ptime", sp__sdp_text(b, "%u", c->ptime));
 	if (c->rtcp_mux)
@@ -214,6 +232,7 @@ void sp__sdp_mline_audio(struct sp_sdp_oa_mline *ml, const struct sp_sdp_caps *c
 	for (unsigned i = 0; i < c->ncodec; i++)
 		ml->pt[i] = c->codec[i].pt;
 	ml->dtmf_pt = c->dtmf_pt;
+	ml->dtmf48_pt = c->dtmf48_pt;
 	snprintf(ml->fmt, sizeof(ml->fmt), "%u", c->ncodec ? c->codec[0].pt : 0);
 }
 

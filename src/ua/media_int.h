@@ -16,6 +16,7 @@
 #include "siphon/jitter.h"
 #include "siphon/loop.h"
 #include "siphon/media_session.h"
+#include "siphon/opus.h"
 #include "siphon/rtp.h"
 #include "siphon/sdp.h"
 #include "siphon/wav.h"
@@ -27,6 +28,16 @@
 #define MS_INBAND_TONE_MS 100 /* in-band DTMF digit length */
 #define MS_INBAND_GAP_MS  60  /* and pause after it */
 #define MS_DTMF_PENDING	  64  /* in-band digits queued at most */
+#define MS_MAX_PAYLOAD	  1460 /* RTP payload octets sp_rtp_session_send takes */
+
+/* The codecs a session runs, as tags: the G.711 ones are their static
+ * payload types (RFC 3551 §6), which is also the byte that precedes each
+ * payload in the jitter buffer. */
+enum ms_codec {
+	MS_PCMU = 0,
+	MS_PCMA = 8,
+	MS_OPUS = 111,
+};
 
 struct sp_media_session {
 	struct sp_loop *loop;
@@ -46,13 +57,19 @@ struct sp_media_session {
 	struct sp_rtp_stats final; /* RTP counters kept at stop */
 	bool have_final;
 	uint16_t port;
+	uint32_t clock; /* RTP clock of the running codec (8000; 48000 for Opus) */
+
+	/* Opus (RFC 7587), created when negotiated. */
+	struct sp_opus_enc *opus_enc;
+	struct sp_opus_dec *opus_dec;
 
 	/* Sender. */
 	struct sp_timer tx_timer;
 	sp_msec tx_base;    /* time of tick 0 */
 	uint64_t tx_ticks;  /* ticks done since tx_base */
 	unsigned tx_ptime;  /* ptime we send with */
-	unsigned tx_spf;    /* samples per frame sent */
+	unsigned tx_spf;    /* samples per frame sent (8 kHz) */
+	uint32_t tx_ts;	    /* RTP timestamp units per frame sent (at clock) */
 	bool sending;	    /* direction lets us send and a remote is set */
 	bool tx_marker;	    /* next audio packet starts a talkspurt */
 	uint32_t clock_rel; /* RTP timestamp of the current frame, from initial */
@@ -98,6 +115,9 @@ void sp__ms_tx_close(struct sp_media_session *m);
 
 /* media_session_rx.c */
 void sp__ms_rx_start(struct sp_media_session *m);
+/* A new jitter buffer on the RTP clock hz (a codec change): what the old
+ * one held is dropped. Returns 0 or -ENOMEM (the old one is kept). */
+int sp__ms_rx_set_clock(struct sp_media_session *m, uint32_t hz);
 void sp__ms_rx_stop(struct sp_media_session *m);
 int sp__ms_rx_open(struct sp_media_session *m);
 void sp__ms_rx_close(struct sp_media_session *m);
@@ -112,5 +132,8 @@ int sp__ms_apply(struct sp_media_session *m);
 
 /* The G.711 law of an encoding name, or -1. */
 int sp__ms_law(const char *name);
+
+/* The enum ms_codec of an encoding name (case-insensitive), or -1. */
+int sp__ms_codec(const char *name);
 
 #endif

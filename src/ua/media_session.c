@@ -16,7 +16,11 @@
 
 #include "media_int.h"
 
-#define DTMF_PT 101 /* telephone-event payload type we offer (RFC 4733 §7) */
+#define DTMF_PT	  101 /* telephone-event/8000 payload type we offer (RFC 4733 §7) */
+#define DTMF48_PT 110 /* telephone-event/48000, offered with Opus (RFC 4733 §2.1) */
+/* Our Opus format parameters (RFC 7587 §6.1, declarative): we render and
+ * capture 8 kHz audio, and our decoder uses in-band FEC. */
+#define OPUS_FMTP "maxplaybackrate=8000;sprop-maxcapturerate=8000;useinbandfec=1"
 
 int sp__ms_law(const char *name)
 {
@@ -25,6 +29,13 @@ int sp__ms_law(const char *name)
 	if (!strcasecmp(name, "PCMA"))
 		return SP_G711_ALAW;
 	return -1;
+}
+
+int sp__ms_codec(const char *name)
+{
+	if (!strcasecmp(name, "opus"))
+		return MS_OPUS;
+	return sp__ms_law(name);
 }
 
 static char *dup_c(const char *s)
@@ -38,8 +49,9 @@ static char *dup_c(const char *s)
 	return d;
 }
 
-/* Parses the preference list ("PCMU,PCMA") into caps' codecs. Returns 0
- * or -EINVAL (empty, unknown, repeated name). */
+/* Parses the preference list ("PCMU,PCMA", "opus,PCMU") into caps'
+ * codecs. Returns 0, -EINVAL (empty, unknown, repeated name) or -ENOTSUP
+ * (opus in a build without libopus). */
 static int parse_codecs(const char *list, struct sp_sdp_caps *caps)
 {
 	struct sp_str s = sp_str_c(list ? list : "PCMU,PCMA");
@@ -54,11 +66,28 @@ static int parse_codecs(const char *list, struct sp_sdp_caps *caps)
 			law = SP_G711_ULAW;
 		else if (sp_str_caseeq_c(name, "PCMA"))
 			law = SP_G711_ALAW;
+		else if (sp_str_caseeq_c(name, "opus"))
+			law = MS_OPUS;
 		else
 			return -EINVAL;
 		for (unsigned i = 0; i < caps->ncodec; i++)
 			if (caps->codec[i].pt == law)
 				return -EINVAL;
+		if (law == MS_OPUS) {
+			if (!sp_opus_available())
+				return -ENOTSUP;
+			/* RFC 7587 §6.2: always opus/48000/2, a dynamic
+			 * payload type (RFC 3551 §3). */
+			caps->codec[caps->ncodec++] = (struct sp_sdp_codec){
+			    .name = "opus",
+			    .pt = SP_OPUS_PT,
+			    .clock = SP_OPUS_CLOCK,
+			    .channels = SP_OPUS_CHANNELS,
+			    .fmtp = OPUS_FMTP,
+			    .fmtp_declarative = true,
+			};
+			continue;
+		}
 		caps->codec[caps->ncodec++] = (struct sp_sdp_codec){
 		    .name = law == SP_G711_ULAW ? "PCMU" : "PCMA",
 		    .pt = (uint8_t)law, /* RFC 3551 §6 static types */
@@ -74,6 +103,8 @@ static void session_free(void *obj)
 	sp__ms_tx_close(m);
 	sp__ms_rx_close(m);
 	sp_rtp_session_destroy(m->rtp, NULL);
+	sp_mem_deref(m->opus_enc);
+	sp_mem_deref(m->opus_dec);
 	sp_free(m->local_ip);
 	sp_free(m->play_path);
 	sp_free(m->record_path);
@@ -93,6 +124,11 @@ int sp_media_session_create(struct sp_media_session **out, const struct sp_media
 	int rc = parse_codecs(cfg->codecs, &caps);
 	if (rc)
 		return rc;
+	/* Opus frames are 10, 20, 40 or 60 ms (RFC 6716 §2.1.4): no 30 or
+	 * 50 ms a=ptime with Opus in the list. */
+	for (unsigned i = 0; i < caps.ncodec; i++)
+		if (caps.codec[i].pt == MS_OPUS && !sp_opus_frame_ok(ptime))
+			return -EINVAL;
 
 	struct sp_rtp_config rc_cfg = {0};
 	rc = sp_sa_from_host(&rc_cfg.local, sp_str_c(cfg->local_ip), 0);
@@ -105,6 +141,7 @@ int sp_media_session_create(struct sp_media_session **out, const struct sp_media
 	m->loop = cfg->loop;
 	m->cfg = *cfg;
 	m->ptime = ptime;
+	m->clock = SP_AUDIO_RATE; /* until a codec is negotiated */
 	sp_timer_init(&m->tx_timer);
 	sp_timer_init(&m->rx_timer);
 	m->local_ip = dup_c(cfg->local_ip);
@@ -141,6 +178,7 @@ int sp_media_session_create(struct sp_media_session **out, const struct sp_media
 	caps.port[0] = m->port;
 	caps.nport = 1;
 	caps.dtmf_pt = DTMF_PT;
+	caps.dtmf48_pt = DTMF48_PT; /* offered only beside Opus */
 	caps.ptime = ptime;
 	caps.user = "siphon";
 	/* RFC 8866 §5.2: sess-id, e.g. an NTP timestamp; mixed with the

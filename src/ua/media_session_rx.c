@@ -1,11 +1,15 @@
 /*
  * The media session's receiver. RTP audio payloads of the negotiated
- * codec (or of either static G.711 type, RFC 3551 §6) go into the adaptive
- * jitter buffer with their arrival time on the loop clock; RFC 4733
- * telephone-events go to the DTMF receiver (§2.5.2), which reports each
- * digit once. A playout timer every ptime (scheduled from a base time, as
- * the sender's) takes one frame: decoded, or concealed by PLC when it is
- * missing, or silence while the buffer fills. From the first audio packet
+ * codec (or, on an 8 kHz clock, of either static G.711 type, RFC 3551 §6)
+ * go into the adaptive jitter buffer, which counts in the codec's RTP
+ * clock (48 kHz for Opus, RFC 7587 §4.1), with their arrival time on the
+ * loop clock; RFC 4733 telephone-events go to the DTMF receiver
+ * (§2.5.2), which reports each digit once. A playout timer every ptime
+ * (scheduled from a base time, as the sender's) takes one frame: decoded
+ * to 8 kHz, or concealed when it is missing (G.711: our PLC; Opus: its
+ * in-band FEC from the next packet when that is already here, RFC 6716
+ * §2.1.7, else the decoder's own concealment, §4.4), or silence while the
+ * buffer fills. From the first audio packet
  * on, every tick appends its frame to the recording, so the recording
  * keeps the stream's timing (it starts with the buffering delay as
  * silence, and gaps such as hold show up as silence of their length).
@@ -22,15 +26,31 @@
 #define JB_MIN_MS 20
 #define JB_MAX_MS 200
 
-int sp__ms_rx_open(struct sp_media_session *m)
+static int jb_make(struct sp_media_session *m, uint32_t hz, struct sp_jb **out)
 {
 	struct sp_jb_config jc = {
-	    .clock_rate = SP_AUDIO_RATE,
+	    .clock_rate = hz,
 	    .ptime_ms = m->ptime,
 	    .min_ms = JB_MIN_MS,
 	    .max_ms = JB_MAX_MS,
 	};
-	int rc = sp_jb_create(&m->jb, &jc);
+	return sp_jb_create(out, &jc);
+}
+
+int sp__ms_rx_set_clock(struct sp_media_session *m, uint32_t hz)
+{
+	struct sp_jb *jb;
+	int rc = jb_make(m, hz, &jb);
+	if (rc)
+		return rc;
+	sp_mem_deref(m->jb);
+	m->jb = jb;
+	return 0;
+}
+
+int sp__ms_rx_open(struct sp_media_session *m)
+{
+	int rc = jb_make(m, m->clock, &m->jb);
 	if (!rc)
 		rc = sp_plc_create(&m->plc);
 	if (!rc)
@@ -92,20 +112,21 @@ void sp__ms_on_rtp(struct sp_rtp_session *s, const struct sp_rtp_pkt *pkt, sp_ms
 		sp_mem_deref(m);
 		return;
 	}
-	int law;
+	int codec;
 	if (pkt->pt == m->st.rx_pt)
-		law = sp__ms_law(m->st.codec);
-	else if (pkt->pt == SP_G711_ULAW || pkt->pt == SP_G711_ALAW)
-		law = pkt->pt; /* RFC 3551 §6: static, whatever was negotiated */
+		codec = sp__ms_codec(m->st.codec);
+	else if ((pkt->pt == SP_G711_ULAW || pkt->pt == SP_G711_ALAW) && m->clock == SP_AUDIO_RATE)
+		codec = pkt->pt; /* RFC 3551 §6: static, whatever was negotiated */
 	else
-		law = -1;
-	if (law < 0 || pkt->payload_len > MS_MAX_SPF) {
+		codec = -1;
+	size_t max = codec == MS_OPUS ? SP_JB_MAX_PAYLOAD - 1 : MS_MAX_SPF;
+	if (codec < 0 || pkt->payload_len > max) {
 		m->wrong_pt++;
 		return;
 	}
-	/* The jitter buffer keeps opaque bytes: the law goes first. */
-	uint8_t buf[1 + MS_MAX_SPF];
-	buf[0] = (uint8_t)law;
+	/* The jitter buffer keeps opaque bytes: the codec goes first. */
+	uint8_t buf[SP_JB_MAX_PAYLOAD];
+	buf[0] = (uint8_t)codec;
 	memcpy(buf + 1, pkt->payload, pkt->payload_len);
 	int r = sp_jb_put(m->jb, pkt->ts, pkt->seq, buf, pkt->payload_len + 1, (uint64_t)arrival);
 	if (r == SP_JB_LATE)
@@ -123,6 +144,44 @@ static void record(struct sp_media_session *m, const int16_t *pcm, unsigned n)
 	}
 }
 
+/* One missing frame of n samples: G.711 Appendix I style PLC, or for
+ * Opus the lost frame rebuilt from the next packet's in-band FEC when it
+ * is already buffered (RFC 6716 §2.1.7), else Opus's own concealment
+ * (§4.4). Counted in concealed_frames either way. */
+static void conceal(struct sp_media_session *m, int16_t *pcm, unsigned n)
+{
+	m->concealed++;
+	if (sp__ms_codec(m->st.codec) == MS_OPUS && m->opus_dec) {
+		uint8_t next[SP_JB_MAX_PAYLOAD];
+		size_t len;
+		if (sp_jb_peek_next(m->jb, next, sizeof(next), &len) && len > 1 &&
+		    next[0] == MS_OPUS &&
+		    sp_opus_decode_fec(m->opus_dec, next + 1, len - 1, pcm, n) == (int)n)
+			return;
+		if (sp_opus_decode(m->opus_dec, NULL, 0, pcm, n) == (int)n)
+			return;
+		memset(pcm, 0, n * sizeof(*pcm));
+		return;
+	}
+	sp_plc_fill(m->plc, pcm, n);
+}
+
+/* Decodes one Opus packet into pcm[n] (a longer packet is cut to the
+ * frame, a shorter one padded with silence: we play out in our ptime).
+ * False when it does not decode. */
+static bool opus_frame(struct sp_media_session *m, const uint8_t *p, size_t len, int16_t *pcm,
+		       unsigned n)
+{
+	int16_t out[SP_OPUS_MAX_SAMPLES];
+	int got =
+	    m->opus_dec ? sp_opus_decode(m->opus_dec, p, len, out, SP_OPUS_MAX_SAMPLES) : -EINVAL;
+	if (got < 0)
+		return false;
+	unsigned k = (unsigned)got < n ? (unsigned)got : n;
+	memcpy(pcm, out, k * sizeof(*pcm));
+	return true;
+}
+
 static void rx_frame(struct sp_media_session *m, sp_msec now)
 {
 	uint8_t buf[SP_JB_MAX_PAYLOAD];
@@ -133,13 +192,15 @@ static void rx_frame(struct sp_media_session *m, sp_msec now)
 	if (!m->heard)
 		return; /* nothing to play or record before the first packet */
 	memset(pcm, 0, sizeof(pcm));
-	if (r == SP_JB_FRAME && len > 1) {
+	if (r == SP_JB_FRAME && len > 1 && buf[0] == MS_OPUS) {
+		if (!opus_frame(m, buf + 1, len - 1, pcm, n))
+			conceal(m, pcm, n); /* not Opus after all */
+	} else if (r == SP_JB_FRAME && len > 1) {
 		size_t k = len - 1 < n ? len - 1 : n;
 		sp_g711_decode((enum sp_g711_law)buf[0], pcm, buf + 1, k);
 		sp_plc_rx(m->plc, pcm, n);
 	} else if (r == SP_JB_LOST || r == SP_JB_FRAME) {
-		sp_plc_fill(m->plc, pcm, n); /* G.711 Appendix I style */
-		m->concealed++;
+		conceal(m, pcm, n);
 	}
 	if (m->st.rx_dtmf_pt < 0 && sp_dtmf_detect_feed(m->detect, pcm, n)) {
 		char d[8];

@@ -1,8 +1,11 @@
 /*
  * Offer/answer for the media session (RFC 3264 through sp_sdp_oa) and
  * applying each completed exchange to the media: the remote address, the
- * codec and DTMF payload types, and the direction that decides whether we
- * send (RFC 3264 §6.1, §8.4). Only the first accepted audio stream is run.
+ * codec (G.711, or Opus with its encoder tuned to the peer's format
+ * parameters, RFC 7587 §6.1) and its RTP clock (8000, or 48000 for Opus:
+ * RTP statistics, jitter buffer and sender follow it), DTMF payload types,
+ * and the direction that decides whether we send (RFC 3264 §6.1, §8.4).
+ * Only the first accepted audio stream is run.
  */
 #include <errno.h>
 #include <string.h>
@@ -147,17 +150,63 @@ static int set_remote(struct sp_media_session *m, const struct sp_sdp_stream *st
 	return sp_rtp_session_set_remote(m->rtp, &rtp, prtcp);
 }
 
+/* The Opus encoder and decoder for stream st, made the first time Opus
+ * is negotiated. The encoder follows what the peer's decoder asked for
+ * in its declarative format parameters (RFC 7587 §6.1): in-band FEC
+ * (tuned for 10% loss) when it says useinbandfec=1, constant bit rate
+ * for cbr=1, at most its maxaveragebitrate. */
+static int opus_open(struct sp_media_session *m, const struct sp_sdp_stream *st)
+{
+	int rc;
+	if (!m->opus_dec && (rc = sp_opus_dec_create(&m->opus_dec)) != 0)
+		return rc;
+	if (m->opus_enc)
+		return 0;
+	struct sp_opus_fmtp f;
+	sp_opus_fmtp_parse(sp_str_c(st->fmtp), &f);
+	struct sp_opus_enc_config ec = {
+	    .bitrate = f.maxaveragebitrate && f.maxaveragebitrate < SP_OPUS_BITRATE
+			   ? f.maxaveragebitrate
+			   : SP_OPUS_BITRATE,
+	    .fec = f.useinbandfec,
+	    .loss_pct = f.useinbandfec ? 10 : 0,
+	    .cbr = f.cbr,
+	};
+	return sp_opus_enc_create(&m->opus_enc, &ec);
+}
+
+/* The stream's RTP clock differs from the one running (a first Opus
+ * exchange, or a re-offer that changed codec): the RTP session's jitter
+ * and SR clock, a new jitter buffer, and the sender restarted so that
+ * its timestamp step and telephone-events count on the new clock. */
+static int set_clock(struct sp_media_session *m, uint32_t hz)
+{
+	int rc = sp__ms_rx_set_clock(m, hz);
+	if (rc)
+		return rc;
+	sp_rtp_session_set_clock_rate(m->rtp, hz);
+	m->clock = hz;
+	return 0;
+}
+
 int sp__ms_apply(struct sp_media_session *m)
 {
 	if (!m->neg.nstream)
 		return -ENOTSUP;
 	const struct sp_sdp_stream *st = &m->neg.stream[0];
-	if (sp__ms_law(st->codec) < 0)
-		return -ENOTSUP; /* cannot happen: only G.711 is in our caps */
-	int rc = set_remote(m, st);
+	int codec = sp__ms_codec(st->codec);
+	if (codec < 0 || !st->clock)
+		return -ENOTSUP; /* cannot happen: only these are in our caps */
+	int rc = codec == MS_OPUS ? opus_open(m, st) : 0;
+	if (rc)
+		return rc;
+	rc = set_remote(m, st);
 	if (rc)
 		return rc;
 	bool first = !m->negotiated;
+	bool reclock = st->clock != m->clock;
+	if (reclock && (rc = set_clock(m, st->clock)) != 0)
+		return rc;
 	m->st = *st;
 	m->negotiated = true;
 	/* RFC 3264 §6.1: the direction tells whether we send; we always
@@ -168,6 +217,12 @@ int sp__ms_apply(struct sp_media_session *m)
 		sp__ms_rx_start(m);
 		sp__ms_tx_start(m);
 		m->started = true;
+	} else if (reclock) {
+		bool sending = m->sending;
+		sp__ms_tx_stop(m);
+		m->sending = sending;
+		m->dtmf_tx = sp_mem_deref(m->dtmf_tx); /* pending digits are dropped */
+		sp__ms_tx_start(m);
 	}
 	return 0;
 }

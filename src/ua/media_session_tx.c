@@ -3,11 +3,14 @@
  * base time (tick n is due at base + n * ptime, so late timers do not add
  * up to drift; a late tick makes up the frames it missed). Each tick takes
  * one frame from the source (echo queue, WAV file played once, tone, or
- * silence), lets queued in-band DTMF tones replace it, and sends it with
- * the negotiated G.711 law, or sends the RFC 4733 event packet due
- * instead (RFC 4733 §2.5.1). The RTP timestamp of tick n is n frames of
- * samples past the initial one (RFC 3550 §5.1: it follows the sampling
- * clock, also across hold, when no packet goes out).
+ * silence), lets queued in-band DTMF tones replace it, and sends it
+ * encoded with the negotiated codec (a G.711 law, or Opus: one frame per
+ * packet, RFC 7587 §4.2), or sends the RFC 4733 event packet due instead
+ * (RFC 4733 §2.5.1). The RTP timestamp of tick n is n frames past the
+ * initial one on the codec's RTP clock (RFC 3550 §5.1: it follows the
+ * sampling clock, also across hold, when no packet goes out; 8000 Hz for
+ * G.711, RFC 3551 §4.5, and 48000 Hz for Opus whatever rate it encodes,
+ * RFC 7587 §4.1), while the audio itself stays 8 kHz.
  */
 #include <errno.h>
 #include <string.h>
@@ -124,10 +127,10 @@ static void send_pkt(struct sp_media_session *m, int pt, bool marker, uint32_t t
 static void tx_frame(struct sp_media_session *m)
 {
 	int16_t pcm[MS_MAX_SPF];
-	uint8_t enc[MS_MAX_SPF];
+	uint8_t enc[MS_MAX_PAYLOAD];
 	unsigned n = m->tx_spf;
 	uint32_t ts = m->clock_rel;
-	m->clock_rel += n;
+	m->clock_rel += m->tx_ts;
 
 	source(m, pcm, n);
 	if (m->ninband || m->inband_left || m->inband_gap)
@@ -143,9 +146,21 @@ static void tx_frame(struct sp_media_session *m)
 		send_pkt(m, m->st.dtmf_pt, ev.marker, ev.ts, ev.payload, ev.len);
 		return;
 	}
-	sp_g711_encode((enum sp_g711_law)sp__ms_law(m->st.codec), enc, pcm, n);
+	size_t len = n;
+	int codec = sp__ms_codec(m->st.codec);
+	if (codec == MS_OPUS) {
+		int r =
+		    m->opus_enc ? sp_opus_encode(m->opus_enc, pcm, n, enc, sizeof(enc)) : -EINVAL;
+		if (r < 0) {
+			m->tx_marker = true; /* nothing to send this time */
+			return;
+		}
+		len = (size_t)r;
+	} else {
+		sp_g711_encode((enum sp_g711_law)codec, enc, pcm, n);
+	}
 	/* RFC 3551 §4.1: the marker flags the first packet of a talkspurt. */
-	send_pkt(m, m->st.pt, m->tx_marker, ts, enc, n);
+	send_pkt(m, m->st.pt, m->tx_marker, ts, enc, len);
 	m->tx_marker = false;
 }
 
@@ -165,7 +180,7 @@ static void tx_tick(void *arg)
 		 * the timestamps in step with the clock. */
 		uint64_t skip = (uint64_t)(now - next) / m->tx_ptime + 1;
 		m->tx_ticks += skip;
-		m->clock_rel += (uint32_t)(skip * m->tx_spf);
+		m->clock_rel += (uint32_t)(skip * m->tx_ts);
 		m->tx_marker = true;
 		next = m->tx_base + (sp_msec)(m->tx_ticks * m->tx_ptime);
 	}
@@ -176,9 +191,16 @@ void sp__ms_tx_start(struct sp_media_session *m)
 {
 	unsigned p = m->st.ptime;
 	m->tx_ptime = p >= 10 && p <= MS_MAX_PTIME && p % 10 == 0 ? p : m->ptime;
+	/* An Opus packet holds one frame of 10, 20, 40 or 60 ms here (RFC
+	 * 6716 §2.1.4); for another a=ptime of the peer we send ours, which
+	 * is one of those (checked at creation). */
+	if (sp__ms_codec(m->st.codec) == MS_OPUS && !sp_opus_frame_ok(m->tx_ptime))
+		m->tx_ptime = m->ptime;
 	m->tx_spf = SP_AUDIO_RATE / 1000 * m->tx_ptime;
-	if (!m->dtmf_tx &&
-	    sp_dtmf_tx_create(&m->dtmf_tx, m->tx_ptime, DTMF_TONE_MS, DTMF_GAP_MS, DTMF_VOLUME))
+	m->tx_ts = m->clock / 1000 * m->tx_ptime;
+	/* RFC 4733 §2.1: events count on the codec's clock. */
+	if (!m->dtmf_tx && sp_dtmf_tx_create_clock(&m->dtmf_tx, m->clock, m->tx_ptime, DTMF_TONE_MS,
+						   DTMF_GAP_MS, DTMF_VOLUME))
 		m->dtmf_tx = NULL; /* -ENOMEM: digits go in-band */
 	m->tx_base = sp_loop_now(m->loop);
 	m->tx_ticks = 0;

@@ -4,7 +4,8 @@
  * direction mapping (§6.1) and hold/resume (§8.4, with the RFC 2543
  * c=0.0.0.0 form), rejected streams (port 0), no common codec (-ENOTSUP,
  * a 488 for the caller), dynamic payload type mapping, telephone-event
- * (RFC 4733), RTCP addresses (RFC 3605, RFC 5761), two sessions talking
+ * (RFC 4733) at the clock of the codec (8000 with G.711, 48000 with Opus,
+ * RFC 7587), declarative Opus format parameters, RTCP addresses (RFC 3605, RFC 5761), two sessions talking
  * to each other, and the error paths (state, ENOSPC, ENOMEM).
  */
 #include <stdarg.h>
@@ -153,8 +154,8 @@ static void test_offer_ipv6_and_options(void **state)
 	caps.rtcp_mux = true;
 	caps.ptime = 0;
 	caps.dtmf_pt = -1;
-	caps.codec[2] = (struct sp_sdp_codec){"L16", 96, 44100, 2, NULL};
-	caps.codec[3] = (struct sp_sdp_codec){"opus", 111, 48000, 2, "useinbandfec=1"};
+	caps.codec[2] = (struct sp_sdp_codec){"L16", 96, 44100, 2, NULL, false};
+	caps.codec[3] = (struct sp_sdp_codec){"opus", 111, 48000, 2, "useinbandfec=1", false};
 	caps.ncodec = 4;
 	sp_sdp_oa_init(&oa, &caps, 1);
 	assert_int_equal(sp_sdp_oa_offer(&oa, buf, sizeof(buf), &len), 0);
@@ -463,6 +464,133 @@ static void test_telephone_event(void **state)
 	free(ans);
 	free(a);
 	free(b);
+}
+
+/* ---- Opus and telephone-event/48000 (RFC 7587, RFC 4733 §2.1) ---------------------------- */
+
+/* A side preferring Opus, then G.711, with telephone-event at both
+ * clocks; fmtp_text is its (declarative) Opus fmtp. */
+static struct side *opus_side(const char *addr, uint16_t port, uint64_t id, const char *fmtp_text)
+{
+	struct side *s = side_new(addr, port, id);
+	struct sp_sdp_caps *c = &s->oa.caps;
+	c->codec[2] = c->codec[1];
+	c->codec[1] = c->codec[0];
+	c->codec[0] = (struct sp_sdp_codec){.name = "opus",
+					    .pt = 111,
+					    .clock = 48000,
+					    .channels = 2,
+					    .fmtp = fmtp_text,
+					    .fmtp_declarative = true};
+	c->ncodec = 3;
+	c->dtmf48_pt = 110;
+	return s;
+}
+
+static void test_opus(void **state)
+{
+	(void)state;
+	struct side *a = opus_side("192.0.2.1", 5000, 1, "useinbandfec=1");
+	struct sp_sdp *o = offer(a), *ans = NULL;
+	a->out[a->len] = '\0';
+	/* RFC 7587 §6.2: opus/48000/2; one telephone-event per codec clock,
+	 * in the order of the codecs. */
+	static const char want[] = "m=audio 5000 RTP/AVP 111 0 8 110 101\r\n"
+				   "a=rtpmap:111 opus/48000/2\r\n"
+				   "a=fmtp:111 useinbandfec=1\r\n"
+				   "a=rtpmap:0 PCMU/8000\r\n"
+				   "a=rtpmap:8 PCMA/8000\r\n"
+				   "a=rtpmap:110 telephone-event/48000\r\n"
+				   "a=fmtp:110 0-16\r\n"
+				   "a=rtpmap:101 telephone-event/8000\r\n"
+				   "a=fmtp:101 0-16\r\n";
+	assert_non_null(strstr(a->out, want));
+
+	/* A G.711-only answerer: PCMU with telephone-event/8000 only. */
+	struct side *b = side_new("192.0.2.2", 6000, 2);
+	assert_int_equal(answer(b, o, &ans), 0);
+	b->out[b->len] = '\0';
+	assert_non_null(strstr(b->out, "m=audio 6000 RTP/AVP 0 8 101\r\n"));
+	assert_null(strstr(b->out, "opus"));
+	assert_null(strstr(b->out, "48000"));
+	assert_int_equal(sp_sdp_oa_process_answer(&a->oa, ans, &a->neg), 0);
+	assert_string_equal(a->neg.stream[0].codec, "PCMU");
+	assert_int_equal(a->neg.stream[0].clock, 8000);
+	assert_int_equal(a->neg.stream[0].dtmf_pt, 101);
+	assert_int_equal(a->neg.stream[0].rx_dtmf_pt, 101);
+	assert_string_equal(b->neg.stream[0].codec, "PCMU");
+	assert_int_equal(b->neg.stream[0].dtmf_pt, 101);
+	free(ans);
+	free(b);
+	free(a);
+	free(o);
+
+	/* Opus on both sides: the answer carries the answerer's own Opus
+	 * parameters (RFC 7587 §6.2.1), each side learns the other's, and
+	 * telephone-event/48000 goes with Opus. */
+	a = opus_side("192.0.2.1", 5000, 1, "useinbandfec=1");
+	struct side *c = opus_side("192.0.2.3", 7000, 3, "maxplaybackrate=8000");
+	o = offer(a);
+	assert_int_equal(answer(c, o, &ans), 0);
+	c->out[c->len] = '\0';
+	assert_non_null(strstr(c->out, "m=audio 7000 RTP/AVP 111 0 8 110 101\r\n"));
+	assert_non_null(strstr(c->out, "a=fmtp:111 maxplaybackrate=8000\r\n"));
+	assert_null(strstr(c->out, "useinbandfec"));
+	assert_string_equal(c->neg.stream[0].codec, "opus");
+	assert_int_equal(c->neg.stream[0].clock, 48000);
+	assert_int_equal(c->neg.stream[0].channels, 2);
+	assert_int_equal(c->neg.stream[0].pt, 111);
+	assert_int_equal(c->neg.stream[0].dtmf_pt, 110);
+	assert_int_equal(c->neg.stream[0].rx_dtmf_pt, 110);
+	assert_string_equal(c->neg.stream[0].fmtp, "useinbandfec=1");
+	assert_int_equal(sp_sdp_oa_process_answer(&a->oa, ans, &a->neg), 0);
+	assert_string_equal(a->neg.stream[0].codec, "opus");
+	assert_int_equal(a->neg.stream[0].dtmf_pt, 110);
+	assert_int_equal(a->neg.stream[0].rx_dtmf_pt, 110);
+	assert_string_equal(a->neg.stream[0].fmtp, "maxplaybackrate=8000");
+	/* A re-offer keeps the mapping (RFC 3264 §8.3.2). */
+	free(o);
+	o = offer(a);
+	a->out[a->len] = '\0';
+	assert_non_null(strstr(a->out, want));
+	free(o);
+	free(ans);
+	free(a);
+	free(c);
+
+	/* A foreign offer: Opus on pt 96 with telephone-event/8000 only.
+	 * Opus is answered with the offerer's number (RFC 3264 §6.1) and
+	 * without telephone-event, which would run on another clock. */
+	c = opus_side("192.0.2.3", 7000, 3, NULL);
+	o = parse("v=0\r\no=x 1 1 IN IP4 192.0.2.9\r\ns=-\r\nc=IN IP4 192.0.2.9\r\nt=0 0\r\n"
+		  "m=audio 4000 RTP/AVP 96 101\r\na=rtpmap:96 OPUS/48000/2\r\n"
+		  "a=fmtp:96 stereo=1; sprop-stereo=1\r\n"
+		  "a=rtpmap:101 telephone-event/8000\r\na=ptime:40\r\n");
+	assert_int_equal(answer(c, o, &ans), 0);
+	c->out[c->len] = '\0';
+	assert_non_null(strstr(c->out, "m=audio 7000 RTP/AVP 96\r\na=rtpmap:96 opus/48000/2\r\n"));
+	assert_null(strstr(c->out, "a=fmtp"));
+	assert_int_equal(c->neg.stream[0].pt, 96);
+	assert_int_equal(c->neg.stream[0].rx_pt, 96);
+	assert_int_equal(c->neg.stream[0].dtmf_pt, -1);
+	assert_int_equal(c->neg.stream[0].ptime, 40);
+	assert_string_equal(c->neg.stream[0].fmtp, "stereo=1; sprop-stereo=1");
+	free(o);
+	free(ans);
+	free(c);
+
+	/* ... and a G.711 offer to the Opus side is answered as before. */
+	c = opus_side("192.0.2.3", 7000, 3, NULL);
+	o = parse("v=0\r\no=x 1 1 IN IP4 192.0.2.9\r\ns=-\r\nc=IN IP4 192.0.2.9\r\nt=0 0\r\n"
+		  "m=audio 4000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n"
+		  "a=rtpmap:110 telephone-event/48000\r\n");
+	assert_int_equal(answer(c, o, &ans), 0);
+	c->out[c->len] = '\0';
+	assert_non_null(strstr(c->out, "m=audio 7000 RTP/AVP 0 101\r\n"));
+	assert_int_equal(c->neg.stream[0].dtmf_pt, 101);
+	free(o);
+	free(ans);
+	free(c);
 }
 
 /* ---- directions, hold and resume ------------------------------------------------------------- */
@@ -833,6 +961,7 @@ int main(void)
 	    T(test_no_common_codec),
 	    T(test_dynamic_payload_types),
 	    T(test_telephone_event),
+	    T(test_opus),
 	    T(test_direction_mapping),
 	    T(test_session_level_direction),
 	    T(test_legacy_hold),
