@@ -128,6 +128,15 @@ int sp_media_session_answer(struct sp_media_session *m, struct sp_str offer, str
  * negative errno of the RTP layer. */
 int sp_media_session_set_answer(struct sp_media_session *m, struct sp_str answer);
 
+/* Another answer to our first offer, from another fork of the INVITE
+ * (RFC 3261 §13.2.2.4, §19.3: each fork answers our one offer; RFC 3960
+ * §3.1): the early media of one fork came through set_answer, the call
+ * was answered by another. Replaces the answer in force, as long as no
+ * later offer or answer was made: the media goes to this peer now.
+ * Returns as set_answer; -EPROTO when the session in force is not the
+ * answer to our first offer. */
+int sp_media_session_replace_answer(struct sp_media_session *m, struct sp_str answer);
+
 /* Forgets our outstanding offer when it was refused (e.g. 488 or a
  * timeout of a re-INVITE): the previous negotiation stays in force. */
 void sp_media_session_cancel_offer(struct sp_media_session *m);

@@ -91,6 +91,11 @@ struct sp_ua_media {
 	/* The answer to our offer arrived (2xx, or the ACK of a late offer).
 	 * Negative errno: the call is ended with BYE. */
 	int (*set_answer)(void *arg, struct sp_ua_call *call, struct sp_str answer);
+	/* The 2xx to our INVITE came from another fork than the 1xx whose
+	 * answer went to set_answer (early media, RFC 3960 §3.1): its answer
+	 * replaces that one (same offer). Negative errno: the call is ended
+	 * with BYE. NULL: the early answer stays in force. */
+	int (*replace_answer)(void *arg, struct sp_ua_call *call, struct sp_str answer);
 	/* A re-offer for the session in progress appended to sdp: on hold
 	 * (hold true, RFC 3264 §8.4) or resumed. Negative errno: no
 	 * re-INVITE is sent. NULL: sp_ua_call_hold returns -ENOTSUP. */

@@ -310,6 +310,13 @@ static int h_set_answer(void *arg, struct sp_ua_call *call, struct sp_str answer
 	return cm ? sp_media_session_set_answer(cm->m, answer) : -EPROTO;
 }
 
+static int h_replace_answer(void *arg, struct sp_ua_call *call, struct sp_str answer)
+{
+	struct call_media *cm = sp_ua_call_data(call);
+	(void)arg;
+	return cm ? sp_media_session_replace_answer(cm->m, answer) : -EPROTO;
+}
+
 static int h_hold(void *arg, struct sp_ua_call *call, bool hold, struct sp_wbuf *sdp)
 {
 	struct call_media *cm = sp_ua_call_data(call);
@@ -619,6 +626,7 @@ int sp_phone_start(struct sp_phone *p, bool need_server)
 		.media = { .offer = h_offer,
 			   .answer = h_answer,
 			   .set_answer = h_set_answer,
+			   .replace_answer = h_replace_answer,
 			   .hold = h_hold,
 			   .cancel_offer = h_cancel_offer,
 			   .arg = p },

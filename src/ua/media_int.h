@@ -49,6 +49,11 @@ struct sp_media_session {
 	struct sp_sdp_oa oa;
 	struct sp_sdp_negotiated neg;
 	bool negotiated;
+	/* Our first offer as it went out, while the session in force is its
+	 * answer: another fork's answer may replace that one
+	 * (sp_media_session_replace_answer). */
+	struct sp_sdp_oa first_offer;
+	bool replaceable;
 	struct sp_sdp_stream st; /* the stream we run (neg.stream[0]) */
 	bool started;		 /* media timers run */
 	bool stopped;

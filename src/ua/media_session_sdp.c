@@ -40,9 +40,14 @@ static int offer(struct sp_media_session *m, struct sp_wbuf *sdp)
 	if (rc)
 		return rc;
 	rc = put(sdp, buf, len);
-	if (rc)
+	if (rc) {
 		m->oa = saved; /* nothing went out: no version was used */
-	return rc;
+		return rc;
+	}
+	m->replaceable = !m->negotiated; /* the first offer: forks may answer it */
+	if (m->replaceable)
+		m->first_offer = m->oa;
+	return 0;
 }
 
 int sp_media_session_offer(struct sp_media_session *m, struct sp_wbuf *sdp)
@@ -113,6 +118,7 @@ int sp_media_session_answer(struct sp_media_session *m, struct sp_str offer_sdp,
 		return rc;
 	}
 	m->neg = neg;
+	m->replaceable = false;
 	return sp__ms_apply(m);
 }
 
@@ -129,6 +135,29 @@ int sp_media_session_set_answer(struct sp_media_session *m, struct sp_str answer
 	sp_free(d);
 	if (rc)
 		return rc;
+	m->neg = neg;
+	return sp__ms_apply(m);
+}
+
+int sp_media_session_replace_answer(struct sp_media_session *m, struct sp_str answer)
+{
+	if (m->stopped)
+		return -ESHUTDOWN;
+	if (!m->replaceable || !m->negotiated)
+		return -EPROTO;
+	struct sp_sdp *d;
+	int rc = parse(answer, &d);
+	if (rc)
+		return rc;
+	struct sp_sdp_negotiated neg;
+	struct sp_sdp_oa now = m->oa;
+	m->oa = m->first_offer; /* the offer outstanding again */
+	rc = sp_sdp_oa_process_answer(&m->oa, d, &neg);
+	sp_free(d);
+	if (rc) {
+		m->oa = now;
+		return rc;
+	}
 	m->neg = neg;
 	return sp__ms_apply(m);
 }

@@ -27,6 +27,7 @@ static void call_free(void *obj)
 	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
 		sp__ua_drop_tsx(slots[i]);
 	sp_mem_deref(c->dlg);
+	sp_mem_deref(c->early_dlg);
 	sp_mem_deref(c->xfer);
 	sp_mem_deref(c->xfer_of);
 	sp_mem_deref(c->replaces);

@@ -148,6 +148,7 @@ struct sp_ua_call {
 	size_t offer_len;
 	bool provisional, cancel_pending, cancelled;
 	bool early_answered;   /* a 1xx's SDP answered our offer: early media */
+	struct sp_dialog *early_dlg; /* ... in this (early) dialog (referenced) */
 	/* UAS */
 	struct sp_tsx *ist;    /* referenced */
 	struct sp_tsx_dest resp_dest; /* where our responses go */

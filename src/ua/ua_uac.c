@@ -121,8 +121,8 @@ static void end_other_fork(struct sp_ua_call *c, struct sp_dialog *d, uint32_t c
  * may come in a provisional response (reliable, or unreliable as a copy
  * of the 2xx's to come): media starts with it (early media). The first
  * acceptable one is taken; with forking another early dialog's answer is
- * ignored. */
-static void early_media(struct sp_ua_call *c, const struct sp_msg *resp)
+ * ignored, and a 2xx from another fork replaces it (on_2xx). */
+static void early_media(struct sp_ua_call *c, struct sp_dialog *d, const struct sp_msg *resp)
 {
 	struct sp_ua *ua = c->ua;
 	if (c->early_answered || !c->offer || !resp->body.len || !ua->cfg.media.set_answer ||
@@ -135,6 +135,7 @@ static void early_media(struct sp_ua_call *c, const struct sp_msg *resp)
 		return;
 	}
 	c->early_answered = true;
+	c->early_dlg = sp_mem_ref(d);
 }
 
 static void on_2xx(struct sp_ua_call *c, const struct sp_msg *req, const struct sp_msg *resp)
@@ -164,8 +165,19 @@ static void on_2xx(struct sp_ua_call *c, const struct sp_msg *req, const struct 
 		return;
 	}
 	/* §13.2.1: after an answer in a 1xx the 2xx repeats it, or (after a
-	 * reliable one) carries none: media keeps running as negotiated. */
-	if (ua->cfg.media.set_answer && !c->early_answered) {
+	 * reliable one) carries none: media keeps running as negotiated. A
+	 * 2xx of another fork brings that fork's answer (§13.2.2.4). */
+	if (c->early_answered && c->early_dlg != d && resp->body.len &&
+	    ua->cfg.media.replace_answer) {
+		rc = ua->cfg.media.replace_answer(ua->cfg.media.arg, c, resp->body);
+		if (rc) {
+			SP_LOG(SP_LOG_WARN, "ua: the answering fork's SDP was refused (%s): BYE",
+			       strerror(-rc));
+			sp__ua_call_set_state(c, SP_UA_CALL_CONFIRMED);
+			sp__ua_call_bye(c);
+			return;
+		}
+	} else if (ua->cfg.media.set_answer && !c->early_answered) {
 		rc = resp->body.len ? ua->cfg.media.set_answer(ua->cfg.media.arg, c, resp->body)
 				    : -EPROTO;
 		if (rc) {
@@ -208,7 +220,7 @@ static void on_invite(struct sp_tsx *t, const struct sp_msg *msg, int err, void 
 			struct sp_dialog *d = NULL;
 			sp_dialog_table_uac_response(ua->dialogs, &req, msg, false, &d);
 			sp__ua_uac_reliable_1xx(c, d, msg); /* RFC 3262 §4 */
-			early_media(c, msg);
+			early_media(c, d, msg);
 			sp__ua_call_set_state(c, SP_UA_CALL_RINGING);
 		}
 		if (c->cancel_pending)

@@ -21,7 +21,11 @@
 #     the 200: a call cancelled while ringing (487) has still received
 #     RTP, and with --100rel the 183 is reliable (PRACKed), the 200
 #     carries no SDP and alice keeps the media of the 183 (status 200,
-#     more packets received than the answered second alone holds).
+#     more packets received than the answered second alone holds);
+#   - early media from one fork, answer from another (RFC 3261 §13.2.2.4,
+#     RFC 3960 §3.1): bob registers twice; one phone sends 183 with media
+#     and never answers, the other answers 200 with its own SDP: alice's
+#     media moves to the answering phone (it receives her RTP).
 # Every process is bounded by timeout(1) and stopped by its PID.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -148,6 +152,30 @@ it_check "early 100rel: 183 with a body, 200 without (got $resp)" \
 	bash -c "grep -q '183:[1-9]' <<<'$resp' && grep -q '200:0 ' <<<'$resp'"
 it_check "early: no sanitizer report" it_sanitizer_clean "$A.err" "$IT_TMP/call-early.err" \
 	"$IT_TMP/call-early-rel.err"
+
+# --- early media from one fork, the answer from another --------------------------------
+A="$IT_TMP/answer-fork-early.out"
+bob_answers "$A" --tone 440 --calls 1 --early-media --delay 20000 ||
+	fail "fork: the early-media phone did not register"
+EARLY_PID=$ANS_PID
+A2="$IT_TMP/answer-fork-200.out"
+bob_answers "$A2" --tone 880 --calls 1 --delay 1500 ||
+	fail "fork: the answering phone did not register"
+out=$(timeout 60 "$SIPHON" call "sip:bob@$SRV" --server "$SRV" --user alice --password pw-alice \
+	--duration 2 --timeout 20 2>"$IT_TMP/call-fork.err")
+rc=$?
+echo "fork: $out"
+bob_done "fork (answering phone)"
+ANS_PID=$EARLY_PID
+wait "$ANS_PID"
+ANS_PID=
+cat "$A" "$A2"
+it_check "fork: call exits 0 (got $rc)" test "$rc" -eq 0
+it_check "fork: the early-media phone was cancelled (487)" grep -q '^answer 1 status=487 ' "$A"
+recv=$(sed -n 's/^answer 1 status=200 .* recv=\([0-9]*\) .*/\1/p' "$A2")
+it_check "fork: alice's media went to the phone that answered (recv=${recv:-none} >= 50)" \
+	test "${recv:-0}" -ge 50
+it_check "fork: no sanitizer report" it_sanitizer_clean "$A.err" "$A2.err" "$IT_TMP/call-fork.err"
 
 it_stop
 
