@@ -232,6 +232,15 @@ void sp_ua_destroy(struct sp_ua *ua);
 int sp_ua_set_host(struct sp_ua *ua, const char *host, const struct sp_sa *addr,
 		   enum sp_transport tp);
 
+/* Another address of the server (cfg.server is the first): the next
+ * target of the server's RFC 3263 lookup, on the same transport. A
+ * request outside a dialog sent to the server that times out, meets a
+ * transport error or gets 503 goes again to the next address (§4.3: a
+ * new transaction, CSeq plus one), which then stays in use for later
+ * requests; each request tries every address at most once. Returns 0,
+ * -EINVAL (no server configured, addr unset), -ENOSPC (8 addresses). */
+int sp_ua_add_server(struct sp_ua *ua, const struct sp_sa *addr);
+
 /* The address our sockets are bound to (the port of the configured
  * transport). */
 const struct sp_sa *sp_ua_local(const struct sp_ua *ua);

@@ -528,23 +528,23 @@ static int route_source(const struct sp_sa *dst, char *buf, size_t cap)
  * default domain of our address-of-record. */
 static int resolve_names(struct sp_phone *p)
 {
-	struct sp_dns_target t;
 	int rc;
 
 	if (p->server && p->server_host[0]) {
-		rc = sp_phone_resolve(p, p->server_host, p->server_port, p->tp, &t);
+		rc = sp_phone_resolve(p, p->server_host, p->server_port, p->tp, p->server_targets,
+				      8, &p->nserver_targets);
 		if (rc)
 			return rc;
-		p->server_sa = t.addr;
+		p->server_sa = p->server_targets[0].addr;
 		if (!p->tp)
-			p->tp = t.tp;
+			p->tp = p->server_targets[0].tp;
 		if (!p->domain[0])
 			snprintf(p->domain, sizeof(p->domain), "%s", p->server_host);
 		return 0;
 	}
 	if (p->server || !p->target_host[0])
 		return 0;
-	rc = sp_phone_resolve(p, p->target_host, 0, p->tp, &p->target_dest);
+	rc = sp_phone_resolve(p, p->target_host, 0, p->tp, &p->target_dest, 1, NULL);
 	if (rc)
 		return rc;
 	if (!p->tp)
@@ -654,6 +654,8 @@ int sp_phone_start(struct sp_phone *p, bool need_server)
 			strerror(-rc));
 		return SP_EXIT_FAIL;
 	}
+	for (unsigned i = 1; i < p->nserver_targets; i++)
+		sp_ua_add_server(p->ua, &p->server_targets[i].addr); /* RFC 3263 §4.3 */
 	if (p->target_host[0]) {
 		rc = sp_ua_set_host(p->ua, p->target_host, &p->target_dest.addr,
 				    p->target_dest.tp);

@@ -113,6 +113,8 @@ struct sp_phone {
 	struct sp_sa server_sa;
 	char server_host[128];	  /* --server given as a name (RFC 3263) */
 	uint16_t server_port;	  /* ... its port, 0 when none */
+	struct sp_dns_target server_targets[8]; /* ... its targets */
+	unsigned nserver_targets;
 	char target_host[128];	  /* a direct target's host name, resolved */
 	struct sp_dns_target target_dest;
 	void *resolving;	  /* the lookup sp_phone_resolve runs */
@@ -132,13 +134,14 @@ int sp_phone_opt(struct sp_phone *p, int id, const char *arg);
  * printing the file, line and problem. */
 int sp_phone_profile(struct sp_phone *p, int argc, char **argv, const struct option *opts);
 
-/* RFC 3263 (phone_resolve.c): the first target for sip:HOST[:PORT] with
+/* RFC 3263 (phone_resolve.c): the targets for sip:HOST[:PORT] with
  * ;transport= when tp is UDP or TCP, looked up with --dns's server (else
- * /etc/resolv.conf) on p's loop, at most 15 s. Returns 0, or an exit code
- * after printing why (no such name, timeout, a transport other than UDP
- * or TCP). */
+ * /etc/resolv.conf) on p's loop, at most 15 s: out[0] and those after it
+ * on the same transport, in failover order, at most max (0: 1); *n (may
+ * be NULL) gets how many. Returns 0, or an exit code after printing why
+ * (no such name, timeout, a transport other than UDP or TCP). */
 int sp_phone_resolve(struct sp_phone *p, const char *host, uint16_t port, enum sp_transport tp,
-		     struct sp_dns_target *out);
+		     struct sp_dns_target *out, unsigned max, unsigned *n);
 
 /* Checks the flags (server/user, password from $SIPHON_PASSWORD), makes
  * the loop and the signalfd, resolves a --server name and a direct

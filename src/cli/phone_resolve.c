@@ -2,8 +2,9 @@
  * Host names for the softphone verbs (RFC 3263 §4): a --server given as a
  * name, and a direct call's target host, are looked up with src/dns
  * (NAPTR, SRV, A/AAAA; the servers of --dns, else /etc/resolv.conf) before
- * the UA starts; the UA is told where the name goes (sp_ua_set_host). The
- * first target is used: no failover to the next one on a timeout.
+ * the UA starts; the UA is told where the name goes (sp_ua_set_host). For
+ * the server every target on the first one's transport is kept: the UA
+ * fails over to the next (RFC 3263 §4.3, sp_ua_add_server).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,16 +23,19 @@
 struct lookup {
 	bool done;
 	int err;
-	struct sp_dns_target first;
+	struct sp_dns_target *out;
+	unsigned max, n;
 };
 
+/* Keeps the targets, in order, that use the first one's transport. */
 static void on_targets(int err, struct sp_dns_targets *res, void *arg)
 {
 	struct lookup *l = arg;
 	l->done = true;
 	l->err = err;
-	if (err == 0 && res && res->n)
-		l->first = res->t[0];
+	for (unsigned i = 0; err == 0 && res && i < res->n && l->n < l->max; i++)
+		if (res->t[i].tp == res->t[0].tp)
+			l->out[l->n++] = res->t[i];
 }
 
 static bool lookup_done(struct sp_phone *p)
@@ -40,20 +44,20 @@ static bool lookup_done(struct sp_phone *p)
 }
 
 int sp_phone_resolve(struct sp_phone *p, const char *host, uint16_t port, enum sp_transport tp,
-		     struct sp_dns_target *out)
+		     struct sp_dns_target *out, unsigned max, unsigned *n)
 {
 	char text[300];
 	struct sp_uri uri;
 	struct sp_parse_error perr;
 	struct sp_dns *dns = NULL;
-	struct lookup l = { 0 };
-	int n = snprintf(text, sizeof(text), "sip:%s", host);
+	struct lookup l = { .out = out, .max = max ? max : 1 };
+	int w = snprintf(text, sizeof(text), "sip:%s", host);
 	if (port)
-		n += snprintf(text + n, sizeof(text) - (size_t)n, ":%u", port);
+		w += snprintf(text + w, sizeof(text) - (size_t)w, ":%u", port);
 	if (tp == SP_TP_TCP)
-		snprintf(text + n, sizeof(text) - (size_t)n, ";transport=tcp");
+		snprintf(text + w, sizeof(text) - (size_t)w, ";transport=tcp");
 	else if (tp == SP_TP_UDP)
-		snprintf(text + n, sizeof(text) - (size_t)n, ";transport=udp");
+		snprintf(text + w, sizeof(text) - (size_t)w, ";transport=udp");
 	if (sp_uri_parse(&uri, sp_str_c(text), 0, &perr) != 0) {
 		fprintf(stderr, "siphon %s: invalid host name '%s'\n", p->verb, host);
 		return SP_EXIT_USAGE;
@@ -75,19 +79,20 @@ int sp_phone_resolve(struct sp_phone *p, const char *host, uint16_t port, enum s
 		rc = l.done ? l.err : p->signalled ? -EINTR : -ETIMEDOUT;
 	}
 	sp_dns_destroy(dns); /* a lookup still pending is cancelled */
-	if (rc == 0 && l.first.tp != SP_TP_UDP && l.first.tp != SP_TP_TCP)
+	if (rc == 0 && out[0].tp != SP_TP_UDP && out[0].tp != SP_TP_TCP)
 		rc = -EPROTONOSUPPORT;
 	if (rc) {
 		fprintf(stderr, "siphon %s: cannot resolve %s (RFC 3263): %s\n", p->verb, text,
 			rc == -ENOENT ? "no such name" : strerror(-rc));
 		return SP_EXIT_FAIL;
 	}
-	*out = l.first;
-	if (p->verbose) {
+	if (n)
+		*n = l.n;
+	for (unsigned i = 0; p->verbose && i < l.n; i++) {
 		char s[SP_SA_STRLEN];
-		sp_sa_print(&out->addr, s, sizeof(s));
+		sp_sa_print(&out[i].addr, s, sizeof(s));
 		fprintf(stderr, "siphon %s: %s is %s over %s\n", p->verb, host, s,
-			sp_transport_name(out->tp));
+			sp_transport_name(out[i].tp));
 	}
 	return 0;
 }

@@ -115,6 +115,43 @@ int sp__ua_uri_dest(struct sp_ua *ua, const struct sp_uri *uri, bool out_of_dial
 	return 0;
 }
 
+/* Sends what goes to the server to servers[i] from now on, with a Route
+ * naming it (RFC 3261 §8.1.2). */
+static void use_server(struct sp_ua *ua, unsigned i)
+{
+	char s[SP_SA_STRLEN];
+	ua->server_idx = i;
+	ua->server.tp = ua->cfg.tp;
+	ua->server.addr = ua->servers[i];
+	sp_sa_print(&ua->servers[i], s, sizeof(s));
+	snprintf(ua->route, sizeof(ua->route), "Route: <sip:%s;lr%s>\r\n", s,
+		 ua->cfg.tp == SP_TP_TCP ? ";transport=tcp" : "");
+}
+
+int sp_ua_add_server(struct sp_ua *ua, const struct sp_sa *addr)
+{
+	if (!ua->has_server || !addr || !addr->len)
+		return -EINVAL;
+	if (ua->nservers == UA_SERVERS)
+		return -ENOSPC;
+	ua->servers[ua->nservers++] = *addr;
+	return 0;
+}
+
+bool sp__ua_server_failover(struct sp_ua *ua, const struct sp_sa *failed, unsigned tries)
+{
+	if (!ua->has_server || tries + 1 >= ua->nservers)
+		return false;
+	if (sp_sa_eq(failed, &ua->server.addr)) {
+		char s[SP_SA_STRLEN];
+		sp_sa_print(failed, s, sizeof(s));
+		use_server(ua, (ua->server_idx + 1) % ua->nservers);
+		SP_LOG(SP_LOG_WARN, "ua: server %s failed: trying the next address (RFC 3263 §4.3)",
+		       s);
+	}
+	return true;
+}
+
 int sp_ua_set_host(struct sp_ua *ua, const char *host, const struct sp_sa *addr,
 		   enum sp_transport tp)
 {
@@ -327,14 +364,10 @@ int sp_ua_create(struct sp_ua **out, const struct sp_ua_config *cfg)
 	if (rc)
 		goto fail;
 
-	const char *tpp = ua->cfg.tp == SP_TP_TCP ? ";transport=tcp" : "";
 	if (cfg->server.len) {
-		char s[SP_SA_STRLEN];
 		ua->has_server = true;
-		ua->server.tp = ua->cfg.tp;
-		ua->server.addr = cfg->server;
-		sp_sa_print(&cfg->server, s, sizeof(s));
-		snprintf(ua->route, sizeof(ua->route), "Route: <sip:%s;lr%s>\r\n", s, tpp);
+		ua->servers[ua->nservers++] = cfg->server;
+		use_server(ua, 0);
 	}
 	if (cfg->domain && *cfg->domain) {
 		copy(ua->domain, cfg->domain, sizeof(ua->domain));
@@ -348,7 +381,8 @@ int sp_ua_create(struct sp_ua **out, const struct sp_ua_config *cfg)
 			copy(ua->domain, ip, sizeof(ua->domain));
 	}
 	snprintf(ua->aor, sizeof(ua->aor), "sip:%s@%s", ua->user, ua->domain);
-	snprintf(ua->contact, sizeof(ua->contact), "<sip:%s@%s%s>", ua->user, ua->host, tpp);
+	snprintf(ua->contact, sizeof(ua->contact), "<sip:%s@%s%s>", ua->user, ua->host,
+		 ua->cfg.tp == SP_TP_TCP ? ";transport=tcp" : "");
 	*out = ua;
 	return 0;
 fail:

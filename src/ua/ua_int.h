@@ -31,6 +31,7 @@
 #define UA_BUF_MAX 65536
 #define UA_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, PRACK, UPDATE, REFER, NOTIFY"
 #define UA_SDP_MAX 8192
+#define UA_SERVERS 8	/* addresses of the server (sp_ua_add_server) */
 #define UA_HOSTS 8	/* names the application resolved (sp_ua_set_host) */
 #define PING_RING 16 /* keep-alive send times kept (ua_keepalive.c) */
 
@@ -103,7 +104,9 @@ struct sp_ua {
 	char contact[UA_STR_MAX]; /* "<sip:user@ip:port;transport=tcp>" */
 	char aor[UA_STR_MAX];	  /* "sip:user@domain" */
 	bool has_server;
-	struct sp_tsx_dest server;
+	struct sp_tsx_dest server; /* servers[server_idx] */
+	struct sp_sa servers[UA_SERVERS]; /* RFC 3263 targets, failover order */
+	unsigned nservers, server_idx;
 	char route[128];	  /* "Route: <sip:ip:port;lr>\r\n" or "" */
 	struct {
 		char name[128];
@@ -141,6 +144,7 @@ struct sp_ua_call {
 	char *invite;	       /* the INVITE last sent (copy), for CANCEL */
 	size_t invite_len;
 	struct sp_tsx_dest dest;
+	unsigned failovers;    /* RFC 3263 §4.3: next server addresses tried */
 	struct sp_tsx *ict;    /* referenced */
 	struct sp__ua_auth auth;
 	char auth_line[1024];  /* credentials of the INVITE, repeated in the ACK */
@@ -239,6 +243,12 @@ int sp__ua_uri_dest(struct sp_ua *ua, const struct sp_uri *uri, bool out_of_dial
 /* The media type of msg's Content-Type, without parameters or blanks
  * ("application/sdp"); empty when there is none. */
 struct sp_str sp__ua_media_type(const struct sp_msg *msg);
+/* RFC 3263 §4.3: a request to the server at failed timed out, met a
+ * transport error or got 503; tries is how often this request failed
+ * over already. True when it should go again to ua->server: the next
+ * address (ua->server and the Route follow), or another request already
+ * moved on from failed. */
+bool sp__ua_server_failover(struct sp_ua *ua, const struct sp_sa *failed, unsigned tries);
 /* Writes a Via value with a new branch into buf[cap]. */
 int sp__ua_via(struct sp_ua *ua, char *buf, size_t cap);
 /* Random hex token of n digits (< cap) into buf. */

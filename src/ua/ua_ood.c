@@ -3,7 +3,9 @@
  * sent in a non-INVITE client transaction to the outbound proxy (with a
  * loose Route naming it, §8.1.2) or to the Request-URI's host, and
  * resent with credentials on 401/407 (§22.2, §22.3: same Call-ID and
- * From tag, CSeq plus one). The owner hears the final response once.
+ * From tag, CSeq plus one), or to the server's next address after a
+ * timeout, a transport error or a 503 (RFC 3263 §4.3, sp_ua_add_server).
+ * The owner hears the final response once.
  * REGISTER (ua_register.c), OPTIONS and MESSAGE (sp_ua_request) use it.
  */
 #include <errno.h>
@@ -24,6 +26,8 @@ struct sp__ua_ood {
 	size_t body_len;
 	struct sp__ua_auth own, *auth;
 	struct sp_tsx *t;
+	struct sp_tsx_dest dest; /* where the last one went */
+	unsigned failovers;	 /* RFC 3263 §4.3: next server addresses tried */
 	sp__ua_ood_cb cb;
 	void *arg;
 	bool counted;  /* in ua->oods (and ua->nood) */
@@ -68,6 +72,7 @@ static int send_req(struct sp__ua_ood *o)
 	rc = sp__ua_uri_dest(ua, &uri, true, &dest);
 	if (rc)
 		return rc;
+	o->dest = dest;
 	rc = sp__ua_via(ua, via, sizeof(via));
 	if (rc)
 		return rc;
@@ -115,13 +120,22 @@ static void on_event(struct sp_tsx *t, const struct sp_msg *msg, int err, void *
 	struct sp__ua_ood *o = arg;
 	(void)t;
 
+	if (msg && msg->status < 200)
+		return;
+	/* RFC 3263 §4.3: the server's next address after a timeout, a
+	 * transport error or a 503 (a new transaction, CSeq plus one). */
+	if ((!msg || msg->status == 503) && o->ua && o->ua->has_server &&
+	    sp__ua_server_failover(o->ua, &o->dest.addr, o->failovers)) {
+		o->failovers++;
+		o->cseq++;
+		if (send_req(o) == 0)
+			return;
+	}
 	if (!msg) {
 		/* §8.1.3.1: a timeout is a 408, a transport error a 503. */
 		finish(o, err == -ETIMEDOUT ? 408 : 503, NULL);
 		return;
 	}
-	if (msg->status < 200)
-		return;
 	if ((msg->status == 401 || msg->status == 407) && o->ua && o->ua->password[0] &&
 	    sp__ua_auth_take(o->auth, msg) == 0) {
 		o->cseq++; /* §22.2: a new request, same Call-ID */

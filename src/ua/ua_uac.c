@@ -193,6 +193,19 @@ static void on_2xx(struct sp_ua_call *c, const struct sp_msg *req, const struct 
 		sp__ua_timer_uac_2xx(c, resp); /* RFC 4028 §7.2 */
 }
 
+/* RFC 3263 §4.3: the INVITE that got no response but a timeout, a
+ * transport error or a 503 goes again to the server's next address. */
+static bool failover(struct sp_ua_call *c)
+{
+	struct sp_ua *ua = c->ua;
+	if (!ua->has_server || !sp__ua_server_failover(ua, &c->dest.addr, c->failovers))
+		return false;
+	c->failovers++;
+	c->cseq++;
+	c->dest = ua->server;
+	return send_invite(c) == 0;
+}
+
 /* The INVITE client transaction's events (RFC 3261 §13.2.2, Figure 5
  * with RFC 6026's Accepted state delivering each 2xx). */
 static void on_invite(struct sp_tsx *t, const struct sp_msg *msg, int err, void *arg)
@@ -203,6 +216,9 @@ static void on_invite(struct sp_tsx *t, const struct sp_msg *msg, int err, void 
 	(void)t;
 
 	if (!ua || c->state == SP_UA_CALL_ENDED)
+		return;
+	if ((!msg || msg->status == 503) && !c->dlg && !c->provisional && !c->ending &&
+	    failover(c))
 		return;
 	if (!msg) {
 		if (c->dlg)

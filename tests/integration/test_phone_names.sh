@@ -10,6 +10,9 @@
 #     --port PORT` (200);
 #   - a name that does not exist: register exits 1 saying it cannot be
 #     resolved;
+#   - failover (RFC 3263 §4.3): failover.example.test's SRV names first a
+#     server that answers 503 (SIPp, scenarios/phone/uas_503.xml), then
+#     siphon serve: the REGISTER goes there next and succeeds;
 #   - the profile file: server, user, password and dns from a 0600 file
 #     (--profile) register alice; the same file readable by others is
 #     refused (exit 2, "chmod 600"); a flag on the command line overrides
@@ -25,6 +28,8 @@ mkdir -p "$DATA"
 phone_users "$DATA" alice@example.test bob@example.test
 it_start || it_finish
 
+it_need sipp
+DEAD_PORT=$(it_free_port)
 cat >"$IT_TMP/zone.json" <<EOF
 {
  "origin": "test",
@@ -34,7 +39,11 @@ cat >"$IT_TMP/zone.json" <<EOF
    "service": "SIP+D2U", "regexp": "", "replacement": "_sip._udp.example.test"},
   {"name": "_sip._udp.example.test", "type": "SRV", "priority": 0, "weight": 1,
    "port": $IT_PORT, "target": "host.example.test"},
-  {"name": "host.example.test", "type": "A", "address": "127.0.0.1"}
+  {"name": "host.example.test", "type": "A", "address": "127.0.0.1"},
+  {"name": "_sip._udp.failover.example.test", "type": "SRV", "priority": 10, "weight": 1,
+   "port": $DEAD_PORT, "target": "host.example.test"},
+  {"name": "_sip._udp.failover.example.test", "type": "SRV", "priority": 20, "weight": 1,
+   "port": $IT_PORT, "target": "host.example.test"}
  ]
 }
 EOF
@@ -93,6 +102,22 @@ out=$(timeout 30 "$SIPHON" register --server nosuch.example.test --dns "$DNS" --
 rc=$?
 it_check "unknown server name: exit 1 (got $rc)" test "$rc" -eq 1
 it_check "unknown server name: says it cannot resolve it" grep -q 'cannot resolve' <<<"$out"
+
+# --- failover to the next target ---------------------------------------------------------
+(cd "$IT_TMP" && exec timeout 30 sipp -sf "$IT_SCEN/phone/uas_503.xml" -i "$IT_HOST" \
+	-p "$DEAD_PORT" -m 1 -nostdin -timeout 25 -timeout_error >"$IT_TMP/sipp-503.out" 2>&1) &
+SIPP_PID=$!
+sleep 0.5
+out=$(timeout 30 "$SIPHON" register --server failover.example.test --dns "$DNS" \
+	--user alice@example.test --password pw-alice@example.test 2>&1)
+rc=$?
+echo "failover: $out"
+wait "$SIPP_PID"
+src=$?
+it_check "failover: the first target answered 503 (SIPp exit $src)" test "$src" -eq 0
+it_check "failover: registered through the second target (exit $rc)" \
+	bash -c "[ $rc -eq 0 ] && grep -q '^registered alice@example.test' <<<'$out'"
+it_check "failover: says it tried the next address" grep -q 'trying the next address' <<<"$out"
 
 # --- the profile file ---------------------------------------------------------------------
 PROF="$IT_TMP/profile"
