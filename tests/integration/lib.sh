@@ -18,6 +18,16 @@
 #   it_stop                  SIGTERM, wait (bounded), assert exit 0 and no
 #                            sanitizer report in its output
 #   fail MSG / pass          count results; it_finish prints the summary, exits
+#   it_sipp_uas SCENARIO PORT [ARGS]
+#                            SIPp plays SCENARIO as the callee of one call on
+#                            127.0.0.1:PORT in the background (bounded: 30 s),
+#                            output in $IT_TMP/sipp-PORT.out; sets IT_SIPP_PID
+#   it_sipp_done WHAT        waits for that SIPp and checks that its scenario
+#                            passed (its log and errors shown when not)
+#   it_dns_server ZONE       tests/support/dns_server.py serving the JSON zone
+#                            file ZONE on a free port until the test exits
+#                            (its query log: $IT_TMP/dns.log); sets IT_DNS to
+#                            127.0.0.1:PORT, or fails the test
 #
 # On failure the server's log is printed (last lines) to help diagnosis.
 
@@ -67,6 +77,14 @@ it_cleanup() {
 	if [ -n "$IT_PID" ] && kill -0 "$IT_PID" 2>/dev/null; then
 		kill -KILL "$IT_PID" 2>/dev/null
 		wait "$IT_PID" 2>/dev/null
+	fi
+	if [ -n "${IT_SIPP_PID:-}" ] && kill -0 "$IT_SIPP_PID" 2>/dev/null; then
+		kill "$IT_SIPP_PID" 2>/dev/null
+		wait "$IT_SIPP_PID" 2>/dev/null
+	fi
+	if [ -n "${IT_DNS_PID:-}" ]; then
+		exec 7>&- # the DNS server exits at the end of its input
+		wait "$IT_DNS_PID" 2>/dev/null
 	fi
 	if [ "${IT_KEEP:-0}" = 1 ] || [ "$IT_FAILURES" -ne 0 ]; then
 		echo "(test files kept in $IT_TMP)" >&2
@@ -247,4 +265,43 @@ it_finish() {
 	echo "$name: $IT_CHECKS checks passed, $IT_FAILURES failed"
 	[ "$IT_FAILURES" -eq 0 ]
 	exit $?
+}
+
+it_sipp_uas() {
+	local scen=$1 port=$2
+	shift 2
+	(cd "$IT_TMP" && exec timeout 30 sipp -sf "$scen" -i "$IT_HOST" -p "$port" \
+		-mp "$(it_free_port)" -m 1 -nostdin -timeout 25 -timeout_error -trace_err "$@" \
+		>"$IT_TMP/sipp-$port.out" 2>&1) &
+	IT_SIPP_PID=$!
+	IT_SIPP_OUT="$IT_TMP/sipp-$port.out"
+	sleep 0.5
+}
+
+it_sipp_done() {
+	local rc
+	wait "$IT_SIPP_PID"
+	rc=$?
+	IT_SIPP_PID=
+	it_check "$1: SIPp scenario passed (exit $rc)" test "$rc" -eq 0
+	[ "$rc" -eq 0 ] || tail -20 "$IT_SIPP_OUT" "$IT_TMP"/*errors.log >&2 2>/dev/null
+}
+
+it_dns_server() {
+	local i
+	rm -f "$IT_TMP/dns.in"
+	mkfifo "$IT_TMP/dns.in"
+	"$IT_PY" "$SIPHON_SRC/tests/support/dns_server.py" --zone "$1" --log "$IT_TMP/dns.log" \
+		--exit-on-eof <"$IT_TMP/dns.in" >"$IT_TMP/dns.out" 2>"$IT_TMP/dns.err" &
+	IT_DNS_PID=$!
+	exec 7>"$IT_TMP/dns.in"
+	IT_DNS=
+	for ((i = 0; i < 50; i++)); do
+		IT_DNS=$(awk '/^PORT/ {print "127.0.0.1:" $2}' "$IT_TMP/dns.out" 2>/dev/null)
+		[ -n "$IT_DNS" ] && return 0
+		sleep 0.1
+	done
+	fail "dns_server.py did not start"
+	cat "$IT_TMP/dns.err" >&2
+	return 1
 }

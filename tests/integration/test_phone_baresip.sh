@@ -11,7 +11,7 @@
 #       established, RTP established and closed; siphon's recording
 #       matches baresip's file and baresip's decoded audio siphon's file
 #       (`siphon wav-compare` for the lag, then segment by segment: see
-#       corr below); the INVITE and
+#       bs_corr in baresip/lib.sh); the INVITE and
 #       the BYE pass the proxy with 200.
 #   (b) baresip (bob) dials sip:alice@127.0.0.1 -> siphon serve ->
 #       `siphon answer --record --play` (alice, --hangup-after 4). Asserts:
@@ -39,6 +39,7 @@
 # under timeout(1) and is stopped by its PID. About 15 s.
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/baresip/lib.sh"
 it_init
 it_need baresip
 for m in aufile sndfile aubridge g711 ctrl_tcp account menu; do
@@ -50,7 +51,7 @@ DATA="$IT_TMP/data"
 IT_CONFIG_EXTRA='auth:
   algorithms: [MD5]'
 WAIT=${BARESIP_WAIT:-15} # bound of each wait below (seconds)
-# Recordings against the played files (corr below): every 100 ms window
+# Recordings against the played files (bs_corr): every 100 ms window
 # correlated >= 0.99 in this test's runs, even the one where the jitter
 # buffer shifted the recording by 20 ms (single-lag value 0.63).
 MIN_CORR=0.9
@@ -80,71 +81,7 @@ cleanup_all() {
 trap 'cleanup_all; it_cleanup' EXIT
 
 # ---- baresip as bob --------------------------------------------------------------
-BDIR="$IT_TMP/bob"
-DUMPS="$BDIR/dumps"
-mkdir -p "$DUMPS"
-BS_SIP=$(it_free_port)
-BS_CTL=$(it_free_port)
-cat >"$BDIR/config" <<EOF
-# baresip 1.0 config for test_phone_baresip.sh: loopback only.
-poll_method		epoll
-sip_listen		127.0.0.1:$BS_SIP
-net_interface		127.0.0.1
-dns_server		127.0.0.1:9
-call_local_timeout	20
-call_max_calls		1
-audio_source		aufile,$BARESIP_WAV
-ausrc_srate		8000	# aufile: the file's rate and channels
-ausrc_channels		1
-audio_player		aubridge,bob
-audio_alert		aubridge,bob
-audio_level		no
-rtp_timeout		0
-rtcp_mux		no
-module_path		/usr/lib/baresip/modules
-module			g711.so
-module			aufile.so
-module			aubridge.so
-module			sndfile.so
-snd_path		$DUMPS
-module_tmp		account.so
-module_app		menu.so
-module_app		ctrl_tcp.so
-ctrl_tcp_listen		127.0.0.1:$BS_CTL
-ringback_disabled	yes
-EOF
-printf '<sip:bob@127.0.0.1>;auth_pass=pw-bob;outbound="sip:127.0.0.1:%s;transport=udp";answermode=auto;regint=600\n' \
-	"$IT_PORT" >"$BDIR/accounts"
-mkfifo "$IT_TMP/bob.cmd"
-: >"$IT_TMP/bob.events"
-timeout 60 baresip -f "$BDIR" </dev/null >"$IT_TMP/bob.out" 2>&1 &
-BS_PID=$!
-PIDS+=("$BS_PID")
-timeout 60 "$IT_PY" "$IT_DIR/baresip/ctl.py" "$BS_CTL" "$IT_TMP/bob.cmd" "$IT_TMP/bob.events" 55 \
-	>"$IT_TMP/bob.ctl.out" 2>&1 &
-CTL_PID=$!
-PIDS+=("$CTL_PID")
-
-# cmd COMMAND [PARAMS]: one ctrl_tcp command (bounded: opening the FIFO
-# would block for ever if the relay had died).
-cmd() {
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	timeout 5 bash -c 'echo "$1" >"$2"' _ "$*" "$IT_TMP/bob.cmd" ||
-		fail "could not pass the command '$*' to the relay"
-}
-
-# wait_event TYPE [N]: true once baresip reported N (default 1) events of
-# TYPE (bounded by $WAIT).
-wait_event() {
-	local i n
-	for ((i = 0; i < WAIT * 10; i++)); do
-		n=$(grep -c "\"type\": \"$1\"" "$IT_TMP/bob.events")
-		[ "$n" -ge "${2:-1}" ] && return 0
-		kill -0 "$BS_PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
+bs_start bob g711.so "$BARESIP_WAV"
 
 # wait_for PATTERN FILE: bounded wait for a line in FILE.
 wait_for() {
@@ -156,82 +93,15 @@ wait_for() {
 	return 1
 }
 
-# registered AOR: true once `siphon location list` shows AOR (bounded).
-registered() {
-	local i
-	for ((i = 0; i < WAIT * 5; i++)); do
-		"$SIPHON" location list --data "$DATA" 2>/dev/null | grep -q "^$1 " && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 # access METHOD STATUS: access-log lines of METHOD answered STATUS.
 access() {
 	grep -c "method=\"$1\".*status=$2 " "$IT_ERR"
 }
 
-# dump KIND DEST: waits (bounded) for baresip's one sndfile dump of KIND
-# (enc or dec) to be complete (libsndfile writes the RIFF size when it
-# closes the file, at the end of the call) and moves it to DEST.
-dump() {
-	local i f
-	for ((i = 0; i < WAIT * 10; i++)); do
-		for f in "$DUMPS"/dump-*-"$1".wav; do
-			[ -f "$f" ] || continue
-			if "$IT_PY" - "$f" <<'EOF'; then
-import os, struct, sys
-with open(sys.argv[1], "rb") as f:
-    head = f.read(8)
-ok = len(head) == 8 and head[:4] == b"RIFF" and \
-    struct.unpack("<I", head[4:])[0] + 8 == os.path.getsize(sys.argv[1]) > 44
-sys.exit(0 if ok else 1)
-EOF
-				mv "$f" "$2" && return 0
-			fi
-		done
-		sleep 0.1
-	done
-	return 1
-}
-
-# corr REF REC WHAT: REC holds the audio of REF. `siphon wav-compare` finds
-# the lag and the single-lag correlation (printed: 0.99+ when nothing moved);
-# the assertion is baresip/segcorr.py's, window by window from that lag:
-# at least $MIN_FRACTION of the 100 ms windows of REF correlate >= $MIN_CORR
-# with REC. It tolerates what the adaptive jitter buffer may do under load
-# (a frame inserted or dropped shifts the rest of the recording by 20 ms,
-# which alone takes the single-lag value to about 0.6), and fails a wrong,
-# silent, truncated or garbled recording (0 windows for the other
-# direction's file).
-corr() {
-	local out rc lag seg
-	out=$("$SIPHON" wav-compare "$1" "$2" 2>&1)
-	rc=$?
-	lag=$(sed -n 's/.*lag_ms=\([-0-9.]*\).*/\1/p' <<<"$out")
-	if [ "$rc" -ne 0 ] || [ -z "$lag" ]; then
-		fail "$3: siphon wav-compare failed ($out)"
-		return
-	fi
-	seg=$("$IT_PY" "$IT_DIR/baresip/segcorr.py" "$1" "$2" "$lag" --min "$MIN_CORR" \
-		--min-fraction "$MIN_FRACTION" 2>&1)
-	rc=$?
-	echo "$3: $out; $seg"
-	it_check "$3 matches the played file ($MIN_FRACTION of its windows >= $MIN_CORR: $seg)" \
-		test "$rc" -eq 0
-}
-
-show() {
-	echo "--- baresip output (last 60 lines) ---" >&2
-	tail -n 60 "$IT_TMP/bob.out" >&2
-	echo "--- ctrl_tcp events ---" >&2
-	cat "$IT_TMP/bob.events" >&2
-}
-
-it_check "baresip registers bob (siphon location list)" registered bob@localhost
+it_check "baresip registers bob (siphon location list)" bs_registered bob@localhost
 it_check "the ctrl_tcp relay is connected" wait_for '"ctl": "connected"' "$IT_TMP/bob.events"
 if [ "$IT_FAILURES" -ne 0 ]; then
-	show
+	bs_show
 	it_show_log
 	it_finish
 fi
@@ -247,13 +117,13 @@ it_check "(a) call summary says 200" grep -q '^call sip:bob@.* status=200 ' <<<"
 it_check "(a) siphon sent RTP and received baresip's" \
 	grep -q ' rtp sent=[1-9][0-9]* recv=[1-9]' <<<"$out"
 it_check "(a) the call ended by siphon's BYE" grep -q 'reason="local BYE"' <<<"$out"
-it_check "(a) baresip answered (CALL_ESTABLISHED)" wait_event CALL_ESTABLISHED 1
-it_check "(a) baresip received siphon's RTP (CALL_RTPESTAB)" wait_event CALL_RTPESTAB 1
-it_check "(a) baresip saw siphon's BYE (CALL_CLOSED)" wait_event CALL_CLOSED 1
-it_check "(a) baresip's decoded audio was written" dump dec "$IT_TMP/bob-dec-a.wav"
-it_check "(a) baresip's encoded audio was written" dump enc "$IT_TMP/bob-enc-a.wav"
-corr "$BARESIP_WAV" "$IT_TMP/rec-a.wav" "(a) siphon's recording of baresip"
-corr "$SIPHON_WAV" "$IT_TMP/bob-dec-a.wav" "(a) baresip's decoding of siphon"
+it_check "(a) baresip answered (CALL_ESTABLISHED)" bs_wait_event CALL_ESTABLISHED 1
+it_check "(a) baresip received siphon's RTP (CALL_RTPESTAB)" bs_wait_event CALL_RTPESTAB 1
+it_check "(a) baresip saw siphon's BYE (CALL_CLOSED)" bs_wait_event CALL_CLOSED 1
+it_check "(a) baresip's decoded audio was written" bs_dump dec "$IT_TMP/bob-dec-a.wav"
+it_check "(a) baresip's encoded audio was written" bs_dump enc "$IT_TMP/bob-enc-a.wav"
+bs_corr "$BARESIP_WAV" "$IT_TMP/rec-a.wav" "(a) siphon's recording of baresip"
+bs_corr "$SIPHON_WAV" "$IT_TMP/bob-dec-a.wav" "(a) baresip's decoding of siphon"
 n=$(access INVITE 200)
 it_check "(a) the INVITE passed the proxy with 200 (got $n)" test "$n" -ge 1
 n=$(access BYE 200)
@@ -270,10 +140,10 @@ if ! wait_for '^registered' "$ANS_OUT"; then
 	fail "(b) siphon answer (alice) did not register"
 	cat "$ANS_OUT" "$ANS_OUT.err" >&2
 fi
-cmd dial sip:alice@127.0.0.1
-it_check "(b) baresip's call is established (CALL_ESTABLISHED)" wait_event CALL_ESTABLISHED 2
-it_check "(b) baresip received siphon's RTP (CALL_RTPESTAB)" wait_event CALL_RTPESTAB 2
-it_check "(b) siphon's BYE closed baresip's call (CALL_CLOSED)" wait_event CALL_CLOSED 2
+bs_cmd dial sip:alice@127.0.0.1
+it_check "(b) baresip's call is established (CALL_ESTABLISHED)" bs_wait_event CALL_ESTABLISHED 2
+it_check "(b) baresip received siphon's RTP (CALL_RTPESTAB)" bs_wait_event CALL_RTPESTAB 2
+it_check "(b) siphon's BYE closed baresip's call (CALL_CLOSED)" bs_wait_event CALL_CLOSED 2
 for ((i = 0; i < WAIT * 10; i++)); do
 	kill -0 "$ANS_PID" 2>/dev/null || break
 	sleep 0.1
@@ -289,9 +159,9 @@ it_check "(b) the caller is baresip's bob" grep -q ' peer=sip:bob@' <<<"$ans"
 it_check "(b) siphon sent RTP and received baresip's" \
 	grep -q ' rtp sent=[1-9][0-9]* recv=[1-9]' <<<"$ans"
 it_check "(b) the call ended by siphon's BYE (--hangup-after)" grep -q 'reason="local BYE"' <<<"$ans"
-it_check "(b) baresip's decoded audio was written" dump dec "$IT_TMP/bob-dec-b.wav"
-corr "$BARESIP_WAV" "$IT_TMP/rec-b.wav" "(b) siphon's recording of baresip"
-corr "$SIPHON_WAV" "$IT_TMP/bob-dec-b.wav" "(b) baresip's decoding of siphon"
+it_check "(b) baresip's decoded audio was written" bs_dump dec "$IT_TMP/bob-dec-b.wav"
+bs_corr "$BARESIP_WAV" "$IT_TMP/rec-b.wav" "(b) siphon's recording of baresip"
+bs_corr "$SIPHON_WAV" "$IT_TMP/bob-dec-b.wav" "(b) baresip's decoding of siphon"
 n=$(access INVITE 200)
 it_check "(b) the INVITE passed the proxy with 200 (got $n)" test "$n" -ge 2
 n=$(access BYE 200)
@@ -300,21 +170,10 @@ it_check "no sanitizer report from siphon call/answer" \
 	it_sanitizer_clean "$IT_TMP/call-a.err" "$ANS_OUT.err"
 
 # ---- baresip quits -----------------------------------------------------------------------
-cmd quit
-for ((i = 0; i < WAIT * 10; i++)); do
-	kill -0 "$BS_PID" 2>/dev/null || break
-	sleep 0.1
-done
-if kill -0 "$BS_PID" 2>/dev/null; then
-	fail "baresip still running ${WAIT}s after quit"
-	kill "$BS_PID" 2>/dev/null
-fi
-wait "$BS_PID" 2>/dev/null
-kill "$CTL_PID" 2>/dev/null
-wait "$CTL_PID" 2>/dev/null
+bs_quit
 PIDS=()
 if [ "$IT_FAILURES" -ne 0 ]; then
-	show
+	bs_show
 	it_show_log
 fi
 

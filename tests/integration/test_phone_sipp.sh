@@ -17,22 +17,12 @@ set -u
 it_init
 it_need sipp
 SC="$IT_SCEN/phone"
-SIPP_PID=
 ANS_PID=
-cleanup() {
-	local p
-	for p in $SIPP_PID $ANS_PID; do kill "$p" 2>/dev/null; done
-	for p in $SIPP_PID $ANS_PID; do wait "$p" 2>/dev/null; done
-}
-trap 'cleanup; it_cleanup' EXIT
+trap '[ -n "$ANS_PID" ] && kill "$ANS_PID" 2>/dev/null && wait "$ANS_PID"; it_cleanup' EXIT
 
 # --- siphon call -> SIPp ---------------------------------------------------------
 PORT=$(it_free_port)
-(cd "$IT_TMP" && exec timeout 30 sipp -sf "$SC/uas_answer.xml" -i "$IT_HOST" -p "$PORT" \
-	-mp "$(it_free_port)" -m 1 -nostdin -timeout 25 -timeout_error -trace_err \
-	>"$IT_TMP/sipp-uas.out" 2>&1) &
-SIPP_PID=$!
-sleep 0.5
+it_sipp_uas "$SC/uas_answer.xml" "$PORT"
 out=$(timeout 30 "$SIPHON" call "sip:x@$IT_HOST:$PORT" --user alice --tone 440 --duration 1 \
 	--timeout 10 2>"$IT_TMP/call.err")
 rc=$?
@@ -40,19 +30,11 @@ echo "$out"
 it_check "call to SIPp exits 0 (got $rc)" test "$rc" -eq 0
 it_check "call to SIPp: status=200" grep -q 'status=200 .*reason="local BYE"' <<<"$out"
 it_check "call to SIPp: RTP sent" grep -q 'rtp sent=[1-9]' <<<"$out"
-wait "$SIPP_PID"
-rc=$?
-SIPP_PID=
-it_check "SIPp callee scenario passed (exit $rc)" test "$rc" -eq 0
-[ "$rc" -eq 0 ] || tail -20 "$IT_TMP/sipp-uas.out" "$IT_TMP"/*errors.log >&2 2>/dev/null
+it_sipp_done "SIPp callee"
 
 # --- in-dialog challenges: REFER 407, BYE 401 ----------------------------------------
 PORT=$(it_free_port)
-(cd "$IT_TMP" && exec timeout 30 sipp -sf "$SC/uas_refer_auth.xml" -i "$IT_HOST" -p "$PORT" \
-	-mp "$(it_free_port)" -m 1 -nostdin -timeout 25 -timeout_error -trace_err \
-	>"$IT_TMP/sipp-auth.out" 2>&1) &
-SIPP_PID=$!
-sleep 0.5
+it_sipp_uas "$SC/uas_refer_auth.xml" "$PORT"
 out=$(timeout 30 "$SIPHON" call "sip:x@$IT_HOST:$PORT" --user alice --password s3cret --tone 440 \
 	--transfer-to "sip:carol@$IT_HOST:5999" --transfer-after 0.5 --timeout 10 2>>"$IT_TMP/call.err")
 rc=$?
@@ -60,11 +42,7 @@ echo "$out"
 it_check "challenged transfer exits 0 (got $rc)" test "$rc" -eq 0
 it_check "REFER accepted after its 407, sipfrag 200" grep -q 'refer=202,200' <<<"$out"
 it_check "BYE accepted after its 401" grep -q 'status=200 .*reason="local BYE"' <<<"$out"
-wait "$SIPP_PID"
-rc=$?
-SIPP_PID=
-it_check "SIPp challenging callee scenario passed (exit $rc)" test "$rc" -eq 0
-[ "$rc" -eq 0 ] || tail -20 "$IT_TMP/sipp-auth.out" "$IT_TMP"/*errors.log >&2 2>/dev/null
+it_sipp_done "SIPp challenging callee"
 
 # --- SIPp -> siphon answer -----------------------------------------------------------
 APORT=$(it_free_port)

@@ -39,8 +39,7 @@ phone_users "$DATA"
 it_start || it_finish
 SRV="$IT_HOST:$IT_PORT"
 
-SIPP_PID=
-trap '[ -n "$SIPP_PID" ] && kill "$SIPP_PID" 2>/dev/null; bob_stop; it_cleanup' EXIT
+trap 'bob_stop; it_cleanup' EXIT
 it_need sipp
 
 # --- refresh --------------------------------------------------------------------------
@@ -106,10 +105,7 @@ it_check "uas interval: bob saw the refresh" \
 
 # --- a refresh refused 422, with SIPp as callee -----------------------------------------------
 PORT=$(it_free_port)
-(cd "$IT_TMP" && exec timeout 30 sipp -sf "$IT_SCEN/phone/uas_refresh_422.xml" -i "$IT_HOST" \
-	-p "$PORT" -mp "$(it_free_port)" -m 1 -nostdin -timeout 25 -timeout_error -trace_err \
-	>"$IT_TMP/sipp-422.out" 2>&1) &
-SIPP_PID=$!
+it_sipp_uas "$IT_SCEN/phone/uas_refresh_422.xml" "$PORT"
 out=$(timeout 30 "$SIPHON" call "sip:x@$IT_HOST:$PORT" --user alice --tone 440 --duration 3.5 \
 	--session-expires 4 --min-se 1 --timeout 10 2>"$IT_TMP/call-sipp-422.err")
 rc=$?
@@ -117,11 +113,7 @@ echo "refresh 422: $out"
 it_check "refresh 422: call exits 0 (got $rc)" test "$rc" -eq 0
 it_check "refresh 422: the retried refresh set session-expires=6" \
 	grep -Eq 'status=200 .* session-expires=6 refresher=us refreshes=1' <<<"$out"
-wait "$SIPP_PID"
-rc=$?
-SIPP_PID=
-it_check "refresh 422: SIPp callee scenario passed (exit $rc)" test "$rc" -eq 0
-[ "$rc" -eq 0 ] || tail -20 "$IT_TMP/sipp-422.out" "$IT_TMP"/*errors.log >&2 2>/dev/null
+it_sipp_done "refresh 422"
 it_check "timers: no sanitizer report" it_sanitizer_clean "$A.err" "$IT_TMP/call-uas-se.err" \
 	"$IT_TMP/call-sipp-422.err"
 

@@ -18,7 +18,6 @@ it_need sipp
 
 DATA="$IT_TMP/data"
 SP="$IT_SCEN/proxy"
-DNS_LOG="$IT_TMP/dns-queries.log"
 
 P503=$(it_free_port)
 PUAS=$(it_free_port)
@@ -39,22 +38,9 @@ cat >"$IT_TMP/zone.json" <<EOF
  ]
 }
 EOF
-# The DNS server lives as long as this pipe's writer (the test) does.
-mkfifo "$IT_TMP/dns.in"
-"$IT_PY" "$SIPHON_SRC/tests/support/dns_server.py" --zone "$IT_TMP/zone.json" --log "$DNS_LOG" \
-	--exit-on-eof <"$IT_TMP/dns.in" >"$IT_TMP/dns.out" 2>"$IT_TMP/dns.err" &
-DNS_PID=$!
-exec 7>"$IT_TMP/dns.in"
-for ((i = 0; i < 50; i++)); do
-	DNS_PORT=$(awk '/^PORT/ {print $2}' "$IT_TMP/dns.out" 2>/dev/null)
-	[ -n "$DNS_PORT" ] && break
-	sleep 0.1
-done
-if [ -z "${DNS_PORT:-}" ]; then
-	fail "dns_server.py did not start"
-	cat "$IT_TMP/dns.err" >&2
-	it_finish
-fi
+it_dns_server "$IT_TMP/zone.json" || it_finish
+DNS_PORT=${IT_DNS#*:}
+DNS_LOG="$IT_TMP/dns.log"
 
 IT_CONFIG_EXTRA="log_level: debug
 auth:
@@ -76,8 +62,6 @@ stop_all() {
 	local p
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	exec 7>&- # the DNS server exits at end of file
-	wait "$DNS_PID" 2>/dev/null
 }
 trap 'stop_all; it_cleanup' EXIT
 

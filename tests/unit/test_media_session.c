@@ -45,18 +45,11 @@
 #include "siphon/print.h"
 #include "siphon/wav.h"
 
+#include "media_harness.h"
 #include "test_util.h"
 
 #define STEP_MS 5
 #define SDP_CAP 4096
-
-static sp_msec fake_time;
-
-static sp_msec fake_now(void *arg)
-{
-	(void)arg;
-	return fake_time;
-}
 
 struct fixture {
 	struct sp_loop *loop;
@@ -69,15 +62,9 @@ struct fixture {
 	bool destroy_on_dtmf; /* on_dtmf destroys B */
 };
 
-/* Advances the fake clock by ms in steps, running timers and reading the
- * sockets at each step. */
 static void run_steps(struct fixture *f, unsigned ms, unsigned step)
 {
-	for (unsigned t = 0; t < ms; t += step) {
-		fake_time += step;
-		sp_loop_advance(f->loop);
-		assert_int_equal(sp_loop_run_once(f->loop, 0), 0);
-	}
+	mh_run(f->loop, ms, step);
 }
 
 static void run_for(struct fixture *f, unsigned ms)
@@ -97,39 +84,18 @@ static void on_dtmf(void *arg, char digit)
 	}
 }
 
-/* A 2 s linear chirp 200 -> 3200 Hz with a slow amplitude swell: its
- * autocorrelation has one sharp peak, so a match means the audio really
- * went through, in order. */
-static void write_chirp(const char *path)
-{
-	enum { N = 2 * SP_AUDIO_RATE };
-	int16_t *s = malloc(N * sizeof(*s));
-	assert_non_null(s);
-	double phase = 0;
-	for (int i = 0; i < N; i++) {
-		double t = (double)i / SP_AUDIO_RATE;
-		double hz = 200 + 1500 * t;
-		phase += 2 * M_PI * hz / SP_AUDIO_RATE;
-		double amp = 4000 + 6000 * (0.5 + 0.5 * sin(2 * M_PI * 1.3 * t));
-		s[i] = (int16_t)lrint(amp * sin(phase));
-	}
-	assert_int_equal(sp_wav_save(path, SP_AUDIO_RATE, s, N), 0);
-	free(s);
-}
 
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	struct sp_clock clk = {fake_now, NULL};
-	fake_time = 1000000;
-	assert_int_equal(sp_loop_create(&f->loop, &clk), 0);
+	f->loop = mh_loop_create();
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test_media_session.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->chirp, sizeof(f->chirp), "%s/chirp.wav", f->dir);
 	snprintf(f->rec_a, sizeof(f->rec_a), "%s/rec_a.wav", f->dir);
 	snprintf(f->rec_b, sizeof(f->rec_b), "%s/rec_b.wav", f->dir);
-	write_chirp(f->chirp);
+	mh_write_chirp(f->chirp);
 	*state = f;
 	return 0;
 }
@@ -160,27 +126,7 @@ static struct sp_media_config config(struct fixture *f)
 	return c;
 }
 
-static struct sp_media_session *make(const struct sp_media_config *c)
-{
-	struct sp_media_session *m = NULL;
-	assert_int_equal(sp_media_session_create(&m, c), 0);
-	assert_non_null(m);
-	return m;
-}
 
-/* A offers, B answers, A takes the answer. Returns B's answer in ans. */
-static void exchange(struct sp_media_session *a, struct sp_media_session *b, char *ans)
-{
-	char offer[SDP_CAP];
-	struct sp_wbuf wo, wa;
-	sp_wbuf_init(&wo, offer, sizeof(offer) - 1);
-	assert_int_equal(sp_media_session_offer(a, &wo), 0);
-	offer[wo.len] = 0;
-	sp_wbuf_init(&wa, ans, SDP_CAP - 1);
-	assert_int_equal(sp_media_session_answer(b, (struct sp_str){offer, wo.len}, &wa), 0);
-	ans[wa.len] = 0;
-	assert_int_equal(sp_media_session_set_answer(a, (struct sp_str){ans, wa.len}), 0);
-}
 
 static void hold_exchange(struct sp_media_session *a, struct sp_media_session *b, bool hold,
 			  char *ans)
@@ -197,13 +143,6 @@ static void hold_exchange(struct sp_media_session *a, struct sp_media_session *b
 	assert_int_equal(sp_media_session_set_answer(a, (struct sp_str){ans, wa.len}), 0);
 }
 
-static double correlate(const char *ref, const char *rec)
-{
-	struct sp_corr c;
-	assert_int_equal(sp_correlate_wav(ref, rec, 2000, &c), 0);
-	print_message("correlation %.4f at lag %ld over %zu samples\n", c.coeff, c.lag, c.overlap);
-	return c.coeff;
-}
 
 /* A plays the chirp, B records it. */
 static void test_play_record(void **state)
@@ -212,8 +151,8 @@ static void test_play_record(void **state)
 	struct sp_media_config ca = config(f), cb = config(f);
 	ca.play_path = f->chirp;
 	cb.record_path = f->rec_b;
-	f->a = make(&ca);
-	f->b = make(&cb);
+	f->a = mh_make(&ca);
+	f->b = mh_make(&cb);
 
 	struct sp_media_stats st;
 	sp_media_session_stats(f->a, &st);
@@ -222,7 +161,7 @@ static void test_play_record(void **state)
 	assert_false(st.sending);
 
 	char ans[SDP_CAP];
-	exchange(f->a, f->b, ans);
+	mh_exchange(f->a, f->b, NULL, ans, SDP_CAP);
 	assert_non_null(strstr(ans, "a=rtpmap:0 PCMU/8000"));
 	run_for(f, 2600);
 	/* While A sends, nothing is lost or concealed. (After A stops, B
@@ -264,7 +203,7 @@ static void test_play_record(void **state)
 	assert_int_equal(sp_wav_open(&r, f->rec_b), 0);
 	assert_true(sp_wav_info(r)->frames >= 2 * SP_AUDIO_RATE);
 	sp_mem_deref(r);
-	assert_true(correlate(f->chirp, f->rec_b) > 0.9);
+	assert_true(mh_correlate(f->chirp, f->rec_b) > 0.9);
 
 	/* Stopped: statistics stay, negotiation and DTMF are refused. */
 	sp_media_session_stats(f->a, &st);
@@ -289,10 +228,10 @@ static void test_real_clock(void **state)
 	struct sp_media_config ca = config(f), cb = config(f);
 	ca.play_path = f->chirp;
 	cb.record_path = f->rec_b;
-	f->a = make(&ca);
-	f->b = make(&cb);
+	f->a = mh_make(&ca);
+	f->b = mh_make(&cb);
 	char ans[SDP_CAP];
-	exchange(f->a, f->b, ans);
+	mh_exchange(f->a, f->b, NULL, ans, SDP_CAP);
 	sp_msec end = sp_loop_now(f->loop) + 2500;
 	while (sp_loop_now(f->loop) < end)
 		assert_int_equal(sp_loop_run_once(f->loop, 10), 0);
@@ -311,7 +250,7 @@ static void test_real_clock(void **state)
 		      (unsigned long long)sb.concealed_frames);
 	assert_true(sa.sent_packets >= 100);
 	assert_int_equal(sb.lost, 0);
-	assert_true(correlate(f->chirp, f->rec_b) > 0.9);
+	assert_true(mh_correlate(f->chirp, f->rec_b) > 0.9);
 }
 
 /* RFC 3264 §8.4: A holds B (sendonly / recvonly) and resumes. */
@@ -321,10 +260,10 @@ static void test_hold_resume(void **state)
 	struct sp_media_config ca = config(f), cb = config(f);
 	ca.tone_hz = 440;
 	cb.tone_hz = 620;
-	f->a = make(&ca);
-	f->b = make(&cb);
+	f->a = mh_make(&ca);
+	f->b = mh_make(&cb);
 	char ans[SDP_CAP];
-	exchange(f->a, f->b, ans);
+	mh_exchange(f->a, f->b, NULL, ans, SDP_CAP);
 	run_for(f, 400);
 
 	struct sp_media_stats a0, b0, a1, b1;
@@ -363,11 +302,11 @@ static void test_dtmf_rfc4733(void **state)
 {
 	struct fixture *f = *state;
 	struct sp_media_config ca = config(f), cb = config(f);
-	f->a = make(&ca);
-	f->b = make(&cb);
+	f->a = mh_make(&ca);
+	f->b = mh_make(&cb);
 	assert_int_equal(sp_media_session_send_dtmf(f->a, "1"), -ENOTCONN);
 	char ans[SDP_CAP];
-	exchange(f->a, f->b, ans);
+	mh_exchange(f->a, f->b, NULL, ans, SDP_CAP);
 	assert_non_null(strstr(ans, "telephone-event/8000"));
 	run_for(f, 200);
 	assert_int_equal(sp_media_session_send_dtmf(f->a, "12x"), -EINVAL);
@@ -431,8 +370,8 @@ static void test_dtmf_inband(void **state)
 {
 	struct fixture *f = *state;
 	struct sp_media_config ca = config(f), cb = config(f);
-	f->a = make(&ca);
-	f->b = make(&cb);
+	f->a = mh_make(&ca);
+	f->b = mh_make(&cb);
 	exchange_no_te(f);
 	run_for(f, 200);
 	assert_int_equal(sp_media_session_send_dtmf(f->a, "123#"), 4);
@@ -447,13 +386,13 @@ static void test_dtmf_destroy(void **state)
 	struct fixture *f = *state;
 	for (int inband = 0; inband < 2; inband++) {
 		struct sp_media_config ca = config(f), cb = config(f);
-		f->a = make(&ca);
-		f->b = make(&cb);
+		f->a = mh_make(&ca);
+		f->b = mh_make(&cb);
 		char ans[SDP_CAP];
 		if (inband)
 			exchange_no_te(f);
 		else
-			exchange(f->a, f->b, ans);
+			mh_exchange(f->a, f->b, NULL, ans, SDP_CAP);
 		run_for(f, 100);
 		f->ndigits = 0;
 		memset(f->digits, 0, sizeof(f->digits));
@@ -474,10 +413,10 @@ static void test_timing(void **state)
 	struct fixture *f = *state;
 	struct sp_media_config ca = config(f), cb = config(f);
 	ca.tone_hz = 700;
-	f->a = make(&ca);
-	f->b = make(&cb);
+	f->a = mh_make(&ca);
+	f->b = mh_make(&cb);
 	char ans[SDP_CAP];
-	exchange(f->a, f->b, ans);
+	mh_exchange(f->a, f->b, NULL, ans, SDP_CAP);
 	struct sp_media_stats st;
 	/* Timers 0..6 ms late: 1 + 1001 / 20 frames by now. */
 	run_steps(f, 1001, 7);
@@ -528,8 +467,8 @@ static void test_remote_hold(void **state)
 	struct fixture *f = *state;
 	struct sp_media_config ca = config(f), cb = config(f);
 	cb.tone_hz = 440;
-	f->a = make(&ca); /* only a port the packets go to; it negotiates nothing */
-	f->b = make(&cb);
+	f->a = mh_make(&ca); /* only a port the packets go to; it negotiates nothing */
+	f->b = mh_make(&cb);
 	uint16_t port = sp_media_session_port(f->a);
 	static const struct {
 		const char *addr, *dir, *answer_dir;
@@ -573,10 +512,10 @@ static void test_pcma(void **state)
 	ca.codecs = "pcma";
 	ca.play_path = f->chirp;
 	cb.record_path = f->rec_b;
-	f->a = make(&ca);
-	f->b = make(&cb);
+	f->a = mh_make(&ca);
+	f->b = mh_make(&cb);
 	char ans[SDP_CAP];
-	exchange(f->a, f->b, ans);
+	mh_exchange(f->a, f->b, NULL, ans, SDP_CAP);
 	assert_non_null(strstr(ans, "RTP/AVP 8"));
 	assert_null(strstr(ans, "PCMU"));
 	run_for(f, 2300);
@@ -589,7 +528,7 @@ static void test_pcma(void **state)
 	assert_string_equal(sa.codec, "PCMA");
 	assert_string_equal(sb.codec, "PCMA");
 	assert_true(sb.recv_packets > 100);
-	assert_true(correlate(f->chirp, f->rec_b) > 0.9);
+	assert_true(mh_correlate(f->chirp, f->rec_b) > 0.9);
 }
 
 /* Nothing acceptable: -ENOTSUP (488 for the UA), nothing written; bad
@@ -598,7 +537,7 @@ static void test_unacceptable(void **state)
 {
 	struct fixture *f = *state;
 	struct sp_media_config cb = config(f);
-	f->b = make(&cb);
+	f->b = mh_make(&cb);
 	static const char opus[] = "v=0\r\n"
 				   "o=- 1 1 IN IP4 127.0.0.1\r\n"
 				   "s=-\r\n"
@@ -621,7 +560,7 @@ static void test_unacceptable(void **state)
 	/* An answer that does not fit: -ENOSPC, and the session can still
 	 * answer the same offer afterwards. */
 	struct sp_media_config ca = config(f);
-	f->a = make(&ca);
+	f->a = mh_make(&ca);
 	char offer[SDP_CAP];
 	struct sp_wbuf wo;
 	sp_wbuf_init(&wo, offer, sizeof(offer));
@@ -655,10 +594,10 @@ static void test_echo(void **state)
 	ca.record_path = f->rec_a;
 	cb.echo = true;
 	cb.tone_hz = 1000; /* ignored: echo wins */
-	f->a = make(&ca);
-	f->b = make(&cb);
+	f->a = mh_make(&ca);
+	f->b = mh_make(&cb);
 	char ans[SDP_CAP];
-	exchange(f->a, f->b, ans);
+	mh_exchange(f->a, f->b, NULL, ans, SDP_CAP);
 	run_for(f, 2800);
 	sp_media_session_stop(f->b);
 	run_for(f, 300);
@@ -669,7 +608,7 @@ static void test_echo(void **state)
 	assert_true(sb.sent_packets > 120);
 	assert_true(sa.recv_packets > 120);
 	assert_int_equal(sa.lost, 0);
-	assert_true(correlate(f->chirp, f->rec_a) > 0.9);
+	assert_true(mh_correlate(f->chirp, f->rec_a) > 0.9);
 }
 
 static void test_config_errors(void **state)
@@ -711,7 +650,7 @@ static void test_config_errors(void **state)
 	c.record_path = NULL;
 	c.port_min = 30000;
 	c.port_max = 30001;
-	f->a = make(&c);
+	f->a = mh_make(&c);
 	assert_int_equal(sp_media_session_port(f->a), 30000);
 	assert_int_equal(sp_media_session_create(&m, &c), -EADDRINUSE);
 	assert_ptr_equal(m, sentinel);

@@ -42,19 +42,12 @@
 #include "siphon/sa.h"
 #include "siphon/wav.h"
 
+#include "media_harness.h"
 #include "test_util.h"
 
 #define STEP_MS 5
 #define SDP_CAP 4096
 #define OPUS	"opus,PCMU,PCMA"
-
-static sp_msec fake_time;
-
-static sp_msec fake_now(void *arg)
-{
-	(void)arg;
-	return fake_time;
-}
 
 struct fixture {
 	struct sp_loop *loop;
@@ -72,11 +65,7 @@ struct fixture {
 
 static void run_for(struct fixture *f, unsigned ms)
 {
-	for (unsigned t = 0; t < ms; t += STEP_MS) {
-		fake_time += STEP_MS;
-		sp_loop_advance(f->loop);
-		assert_int_equal(sp_loop_run_once(f->loop, 0), 0);
-	}
+	mh_run(f->loop, ms, STEP_MS);
 }
 
 static void on_dtmf(void *arg, char digit)
@@ -86,36 +75,17 @@ static void on_dtmf(void *arg, char digit)
 		f->digits[f->ndigits++] = digit;
 }
 
-/* The chirp of test_media_session.c: 2 s, 200 -> 3200 Hz, swelling. */
-static int16_t *chirp_samples(void)
-{
-	enum { N = 2 * SP_AUDIO_RATE };
-	int16_t *s = malloc(N * sizeof(*s));
-	assert_non_null(s);
-	double phase = 0;
-	for (int i = 0; i < N; i++) {
-		double t = (double)i / SP_AUDIO_RATE;
-		phase += 2 * M_PI * (200 + 1500 * t) / SP_AUDIO_RATE;
-		double amp = 4000 + 6000 * (0.5 + 0.5 * sin(2 * M_PI * 1.3 * t));
-		s[i] = (int16_t)lrint(amp * sin(phase));
-	}
-	return s;
-}
 
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	struct sp_clock clk = {fake_now, NULL};
-	fake_time = 1000000;
-	assert_int_equal(sp_loop_create(&f->loop, &clk), 0);
+	f->loop = mh_loop_create();
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test_opus_call.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->chirp, sizeof(f->chirp), "%s/chirp.wav", f->dir);
 	snprintf(f->rec, sizeof(f->rec), "%s/rec.wav", f->dir);
-	int16_t *s = chirp_samples();
-	assert_int_equal(sp_wav_save(f->chirp, SP_AUDIO_RATE, s, 2 * SP_AUDIO_RATE), 0);
-	free(s);
+	mh_write_chirp(f->chirp);
 	*state = f;
 	return 0;
 }
@@ -148,36 +118,8 @@ static struct sp_media_config config(struct fixture *f, const char *codecs)
 	return c;
 }
 
-static struct sp_media_session *make(const struct sp_media_config *c)
-{
-	struct sp_media_session *m = NULL;
-	assert_int_equal(sp_media_session_create(&m, c), 0);
-	return m;
-}
 
-/* A offers (offer_out gets it), B answers (ans), A takes the answer. */
-static void exchange(struct fixture *f, char *offer_out, char *ans)
-{
-	char offer[SDP_CAP];
-	struct sp_wbuf wo, wa;
-	sp_wbuf_init(&wo, offer, sizeof(offer) - 1);
-	assert_int_equal(sp_media_session_offer(f->a, &wo), 0);
-	offer[wo.len] = 0;
-	if (offer_out)
-		memcpy(offer_out, offer, wo.len + 1);
-	sp_wbuf_init(&wa, ans, SDP_CAP - 1);
-	assert_int_equal(sp_media_session_answer(f->b, (struct sp_str){offer, wo.len}, &wa), 0);
-	ans[wa.len] = 0;
-	assert_int_equal(sp_media_session_set_answer(f->a, (struct sp_str){ans, wa.len}), 0);
-}
 
-static double correlate(const char *ref, const char *rec)
-{
-	struct sp_corr c;
-	assert_int_equal(sp_correlate_wav(ref, rec, 2000, &c), 0);
-	print_message("correlation %.4f at lag %ld over %zu samples\n", c.coeff, c.lag, c.overlap);
-	return c.coeff;
-}
 
 /* A plays the chirp to B over Opus; then DTMF. */
 static void test_opus_call(void **state)
@@ -188,10 +130,10 @@ static void test_opus_call(void **state)
 	struct sp_media_config ca = config(f, OPUS), cb = config(f, "OPUS,pcmu");
 	ca.play_path = f->chirp;
 	cb.record_path = f->rec;
-	f->a = make(&ca);
-	f->b = make(&cb);
+	f->a = mh_make(&ca);
+	f->b = mh_make(&cb);
 	char offer[SDP_CAP], ans[SDP_CAP];
-	exchange(f, offer, ans);
+	mh_exchange(f->a, f->b, offer, ans, SDP_CAP);
 	assert_non_null(strstr(offer, "m=audio "));
 	assert_non_null(strstr(offer, " RTP/AVP 111 0 8 110 101\r\n"));
 	assert_non_null(strstr(offer, "a=rtpmap:111 opus/48000/2\r\n"));
@@ -229,7 +171,7 @@ static void test_opus_call(void **state)
 	assert_true(sb.concealed_frames <= 200 / 20); /* the tail only */
 	assert_true(sb.remote_bye);
 	assert_true(sa.rtt_ms >= 0);
-	assert_true(correlate(f->chirp, f->rec) > 0.9);
+	assert_true(mh_correlate(f->chirp, f->rec) > 0.9);
 }
 
 static void test_opus_dtmf(void **state)
@@ -238,10 +180,10 @@ static void test_opus_dtmf(void **state)
 	if (!sp_opus_available())
 		skip();
 	struct sp_media_config ca = config(f, OPUS), cb = config(f, OPUS);
-	f->a = make(&ca);
-	f->b = make(&cb);
+	f->a = mh_make(&ca);
+	f->b = mh_make(&cb);
 	char ans[SDP_CAP];
-	exchange(f, NULL, ans);
+	mh_exchange(f->a, f->b, NULL, ans, SDP_CAP);
 	run_for(f, 200);
 	assert_int_equal(sp_media_session_send_dtmf(f->a, "123#"), 4);
 	run_for(f, 1500);
@@ -263,9 +205,9 @@ static void test_pcmu_fallback(void **state)
 	struct sp_media_config ca = config(f, NULL), cb = config(f, OPUS);
 	ca.play_path = f->chirp;
 	cb.record_path = f->rec;
-	f->a = make(&ca);
-	f->b = make(&cb);
-	exchange(f, offer, ans);
+	f->a = mh_make(&ca);
+	f->b = mh_make(&cb);
+	mh_exchange(f->a, f->b, offer, ans, SDP_CAP);
 	assert_null(strstr(offer, "opus"));
 	assert_null(strstr(offer, "48000"));
 	assert_non_null(strstr(offer, " RTP/AVP 0 8 101\r\n"));
@@ -281,16 +223,16 @@ static void test_pcmu_fallback(void **state)
 	assert_string_equal(sa.codec, "PCMU");
 	assert_string_equal(sb.codec, "PCMU");
 	assert_int_equal(sb.recv_octets, sb.recv_packets * 160);
-	assert_true(correlate(f->chirp, f->rec) > 0.9);
+	assert_true(mh_correlate(f->chirp, f->rec) > 0.9);
 	sp_media_session_destroy(f->a);
 	sp_media_session_destroy(f->b);
 
 	/* An Opus offer, answered by a default (G.711-only) side. */
 	ca = config(f, OPUS);
 	cb = config(f, NULL);
-	f->a = make(&ca);
-	f->b = make(&cb);
-	exchange(f, offer, ans);
+	f->a = mh_make(&ca);
+	f->b = mh_make(&cb);
+	mh_exchange(f->a, f->b, offer, ans, SDP_CAP);
 	assert_non_null(strstr(offer, "opus/48000/2"));
 	assert_non_null(strstr(ans, " RTP/AVP 0 8 101\r\n"));
 	assert_null(strstr(ans, "opus"));
@@ -347,7 +289,7 @@ static void test_foreign_peer(void **state)
 	struct sp_media_config cb = config(f, OPUS);
 	cb.record_path = f->rec;
 	cb.tone_hz = 1000;
-	f->b = make(&cb);
+	f->b = mh_make(&cb);
 	char offer[1024], ans[SDP_CAP];
 	int n = snprintf(offer, sizeof(offer),
 			 "v=0\r\no=peer 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
@@ -368,7 +310,7 @@ static void test_foreign_peer(void **state)
 
 	/* The peer: the chirp in 20 ms Opus packets with FEC, 100 of them,
 	 * losing packets 30, 50 and 51, 70. */
-	int16_t *s = chirp_samples();
+	int16_t *s = mh_chirp_samples();
 	struct sp_opus_enc *enc = NULL;
 	struct sp_opus_enc_config ec = {.fec = true, .loss_pct = 10};
 	assert_int_equal(sp_opus_enc_create(&enc, &ec), 0);
@@ -399,7 +341,7 @@ static void test_foreign_peer(void **state)
 	assert_int_equal(mid.concealed_frames, 4);
 	assert_int_equal(sb.lost, 4);
 	assert_string_equal(sb.codec, "opus");
-	assert_true(correlate(f->chirp, f->rec) > 0.8);
+	assert_true(mh_correlate(f->chirp, f->rec) > 0.8);
 	/* B sent to the peer with the peer's payload type, 960 per packet. */
 	print_message("peer heard %u packets\n", f->peer_pkts);
 	assert_true(f->peer_pkts > 90);
@@ -424,7 +366,7 @@ static void test_reoffer_pcmu(void **state)
 	uint16_t pport = sp_sa_port(sp_rtp_session_local_rtp(f->peer));
 	struct sp_media_config cb = config(f, OPUS);
 	cb.tone_hz = 440;
-	f->b = make(&cb);
+	f->b = mh_make(&cb);
 	for (int v = 0; v < 2; v++) {
 		char offer[512], ans[SDP_CAP];
 		int n = snprintf(offer, sizeof(offer),
