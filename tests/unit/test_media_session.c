@@ -84,7 +84,6 @@ static void on_dtmf(void *arg, char digit)
 	}
 }
 
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -126,8 +125,6 @@ static struct sp_media_config config(struct fixture *f)
 	return c;
 }
 
-
-
 static void hold_exchange(struct sp_media_session *a, struct sp_media_session *b, bool hold,
 			  char *ans)
 {
@@ -142,7 +139,6 @@ static void hold_exchange(struct sp_media_session *a, struct sp_media_session *b
 	ans[wa.len] = 0;
 	assert_int_equal(sp_media_session_set_answer(a, (struct sp_str){ans, wa.len}), 0);
 }
-
 
 /* A plays the chirp, B records it. */
 static void test_play_record(void **state)

@@ -75,7 +75,6 @@ static void on_dtmf(void *arg, char digit)
 		f->digits[f->ndigits++] = digit;
 }
 
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -117,9 +116,6 @@ static struct sp_media_config config(struct fixture *f, const char *codecs)
 	c.arg = f;
 	return c;
 }
-
-
-
 
 /* A plays the chirp to B over Opus; then DTMF. */
 static void test_opus_call(void **state)
