@@ -16,6 +16,11 @@ typedef void (*sp_mem_destroy_cb)(void *obj);
  * destructor run when the count drops to zero. Returns NULL on ENOMEM. */
 void *sp_mem_zalloc(size_t size, sp_mem_destroy_cb destroy);
 
+/* As sp_mem_zalloc, but only the first zeroed bytes (<= size) are zero,
+ * the rest uninitialised: for an object whose large trailing arrays are
+ * filled as they are used, so that creating it does not write them all. */
+void *sp_mem_alloc_head(size_t size, size_t zeroed, sp_mem_destroy_cb destroy);
+
 /* Takes one more reference; returns obj (NULL-safe). Reference counts are
  * atomic, so the last holder may release on any thread. */
 void *sp_mem_ref(void *obj);

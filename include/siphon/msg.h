@@ -111,6 +111,12 @@ int sp_msg_parse(struct sp_msg *msg, const char *buf, size_t len);
  * (check.h). */
 int sp_msg_validate(struct sp_msg *msg);
 
+/* As sp_msg_validate, for the values of the n header ids listed only
+ * (every value of each), plus the CSeq method rule: what an element that
+ * uses only those headers checks (RFC 3261 §16.3 step 1: a proxy ignores
+ * the rest, well-formed or not, and forwards it unchanged). */
+int sp_msg_validate_ids(struct sp_msg *msg, const enum sp_hdr_id *ids, unsigned n);
+
 /* Releases what the parse allocated (large messages spill from the inline
  * arena). The buffer is not touched. */
 void sp_msg_free(struct sp_msg *msg);

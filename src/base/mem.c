@@ -45,9 +45,9 @@ void sp_free(void *p)
 	free(p);
 }
 
-void *sp_mem_zalloc(size_t size, sp_mem_destroy_cb destroy)
+void *sp_mem_alloc_head(size_t size, size_t zeroed, sp_mem_destroy_cb destroy)
 {
-	if (size > SIZE_MAX - sizeof(struct mem_hdr))
+	if (size > SIZE_MAX - sizeof(struct mem_hdr) || zeroed > size)
 		return NULL;
 	struct mem_hdr *h = sp_malloc(sizeof(*h) + size);
 	if (!h)
@@ -55,8 +55,13 @@ void *sp_mem_zalloc(size_t size, sp_mem_destroy_cb destroy)
 	h->nrefs = 1;
 	h->destroy = destroy;
 	void *obj = h + 1;
-	memset(obj, 0, size);
+	memset(obj, 0, zeroed);
 	return obj;
+}
+
+void *sp_mem_zalloc(size_t size, sp_mem_destroy_cb destroy)
+{
+	return sp_mem_alloc_head(size, size, destroy);
 }
 
 /* Counts are atomic: an object handed to another worker (a binding, a

@@ -26,6 +26,7 @@
  * the Via) and frees itself.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -66,11 +67,11 @@ struct sp__proxy_ctx {
 	struct sp_tsx *st; /* server transaction (a reference) */
 	struct sp_tsx_dest src;
 	/* The request: while sp__proxy_request runs, the caller's parse
-	 * (now); afterwards parsed again from the transaction's own copy,
-	 * only if something still needs it (a later fork group, an answer of
-	 * our own, the access log), so most calls parse the INVITE once. */
+	 * (now); afterwards parsed again from the transaction's own copy
+	 * (req, at the end), only if something still needs it (a later fork
+	 * group, an answer of our own, the access log), so most calls parse
+	 * the INVITE once. */
 	const struct sp_msg *now;
-	struct sp_msg req;
 	bool parsed;
 	bool invite;
 	bool trusted;
@@ -78,7 +79,6 @@ struct sp__proxy_ctx {
 	struct sp__pxy_routing routing;
 	struct sp__pxy_targets targets;
 	unsigned next_target; /* first target no branch was started for */
-	struct branch br[SP__PXY_TARGETS_MAX];
 	unsigned nbr;
 	unsigned group;	   /* current q group */
 	unsigned pending;  /* branches not done */
@@ -97,6 +97,10 @@ struct sp__proxy_ctx {
 	char *enum_uri;		 /* the Request-URI ENUM gave (RFC 6116) */
 	char *recursed; /* copies of 3xx Contact URIs turned into targets */
 	size_t recursed_len;
+	/* Not zeroed at creation (4-6 KB a request): req is valid while
+	 * parsed, br[i] once started (i < nbr). */
+	struct sp_msg req;
+	struct branch br[SP__PXY_TARGETS_MAX];
 };
 
 /* ---- the stateful proxy: contexts ---------------------------------------- */
@@ -785,7 +789,8 @@ static bool wants_enum(struct sp__proxy_worker *pw, const struct sp_msg *req, ch
 void sp__proxy_request(struct sp__proxy_worker *pw, struct sp_tsx *st, const struct sp_msg *req,
 		       const struct sp_tsx_dest *src, bool trusted, uint64_t t0)
 {
-	struct sp__proxy_ctx *c = sp_mem_zalloc(sizeof(*c), ctx_destroy);
+	struct sp__proxy_ctx *c =
+		sp_mem_alloc_head(sizeof(*c), offsetof(struct sp__proxy_ctx, req), ctx_destroy);
 	char num[64];
 
 	if (!c) {

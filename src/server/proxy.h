@@ -59,6 +59,12 @@ void sp__proxy_worker_destroy(struct sp__proxy_worker *pw);
  * naming us or a served domain. REGISTER is always ours (the registrar). */
 bool sp__proxy_is_local(struct sp__proxy_worker *pw, const struct sp_msg *req);
 
+/* RFC 3261 §16.3 step 1 (reasonable syntax): sp_msg_validate_ids over
+ * the headers the proxy reads beyond those sp_msg_parse decodes (every
+ * Via, Route, Proxy-Require); the others are forwarded as they are,
+ * well-formed or not. 0 or -EBADMSG with req->error set (400). */
+int sp__proxy_validate(struct sp_msg *req);
+
 /* True when the From URI of req is in a served domain (the request must
  * then be authenticated before it is proxied, issue 4). */
 bool sp__proxy_from_local(struct sp__proxy_worker *pw, const struct sp_msg *req);

@@ -102,6 +102,19 @@ struct sp__pxy_env sp__proxy_env(struct sp__proxy_worker *pw)
 	};
 }
 
+int sp__proxy_validate(struct sp_msg *req)
+{
+	/* Start line, top Via, CSeq, Call-ID, From, To, Max-Forwards and
+	 * Content-Length are parsed already (msg.h); repeats of them are
+	 * sp_msg_check's (the UAS core's decision). */
+	static const enum sp_hdr_id used[] = {
+		SP_HDR_VIA,	      /* every value: loop detection (§16.3 step 4) */
+		SP_HDR_ROUTE,	      /* §16.4, §16.6 step 7 */
+		SP_HDR_PROXY_REQUIRE, /* §16.3 step 5 */
+	};
+	return sp_msg_validate_ids(req, used, sizeof(used) / sizeof(used[0]));
+}
+
 bool sp__proxy_is_local(struct sp__proxy_worker *pw, const struct sp_msg *req)
 {
 	struct sp__pxy_routing routing;

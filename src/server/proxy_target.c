@@ -150,7 +150,12 @@ int sp__pxy_targets(const struct sp__pxy_env *env, const struct sp_msg *req,
 	char domain[256];
 	int rc;
 
-	memset(out, 0, sizeof(*out));
+	/* Only the header: t[i] is written as it is filled (i < n). */
+	out->kind = SP__PXY_T_FORWARD;
+	out->status = 0;
+	out->why = NULL;
+	out->n = 0;
+	out->redirect = SP_STR_NULL;
 	/* §16.4 / §16.6 step 7: loose routing; the Route decides. A Route
 	 * that is not ours is followed for our own users, and inside a
 	 * dialog we record-routed; a preloaded Route from anyone else would

@@ -58,6 +58,7 @@ struct worker {
 	/* The message being handled, for on_request. */
 	struct {
 		int parse_rc, validate_rc;
+		bool proxied; /* a request for the proxy, not for us */
 		size_t len;
 		uint64_t t0;
 		enum sp_transport tp;
@@ -203,8 +204,8 @@ static void decide(struct worker *w, const struct sp_msg *msg, bool to_proxy,
 /* A request the proxy takes (a sound message, not addressed to us). */
 static bool for_proxy(struct worker *w, const struct sp_msg *msg)
 {
-	return w->proxy && w->cur.parse_rc == 0 && w->cur.validate_rc == 0 && msg->request &&
-	       !sp__proxy_is_local(w->proxy, msg);
+	(void)msg; /* the one being handled: decided with its validation */
+	return w->cur.proxied && w->cur.parse_rc == 0 && w->cur.validate_rc == 0;
 }
 
 /* A source listed in proxy.trusted. */
@@ -340,6 +341,7 @@ static void answer_unframed(struct worker *w, const struct sp_net_rx *rx)
 	w->cur.src = &rx->src;
 	w->cur.len = rx->len;
 	w->cur.validate_rc = 0;
+	w->cur.proxied = false;
 	w->cur.parse_rc = sp_msg_parse(&msg, rx->buf, rx->len);
 	if (msg.request && !(msg.method_id == SP_METHOD_ACK))
 		stateless(w, &msg, &from, &d);
@@ -404,6 +406,7 @@ static void handle(struct worker *w, const char *buf, size_t len, enum sp_transp
 	w->cur.src = src;
 	w->cur.len = len;
 	w->cur.validate_rc = 0;
+	w->cur.proxied = false;
 	w->cur.parse_rc = sp_msg_parse(&msg, buf, len);
 
 	if (!msg.request) {
@@ -422,8 +425,13 @@ static void handle(struct worker *w, const char *buf, size_t len, enum sp_transp
 		sp_msg_free(&msg);
 		return;
 	}
-	if (w->cur.parse_rc == 0)
-		w->cur.validate_rc = sp_msg_validate(&msg);
+	if (w->cur.parse_rc == 0) {
+		/* RFC 3261 §16.3 step 1: the proxy checks what it uses; the
+		 * rest goes on unchanged. What we answer ourselves is checked
+		 * whole. */
+		w->cur.proxied = w->proxy && msg.request && !sp__proxy_is_local(w->proxy, &msg);
+		w->cur.validate_rc = w->cur.proxied ? sp__proxy_validate(&msg) : sp_msg_validate(&msg);
+	}
 
 	bool sound = w->cur.parse_rc == 0 && w->cur.validate_rc == 0 && msg.has_via &&
 		     msg.has_from && msg.has_to && msg.has_call_id && msg.has_cseq &&

@@ -33,7 +33,7 @@ EXPECT_PROXY=(
 	"lwsstart    400               400"                # "Acceptable to reject as malformed (400)" (siphon strict)
 	"trws        400               400"                # "Acceptable to reject as malformed" (siphon strict)
 	"escruri     400               400"                # "Acceptable to reply 400" (siphon strict)
-	"baddate     400|405           400|405"            # "Acceptable to reject ... should only do so if Date matters" (siphon strict: 400; ignoring Date gives the INVITE's 405)
+	"baddate     480               480"                # "Acceptable to reject ... should only do so if Date matters": a proxy does not use Date (RFC 3261 §16.3 step 1: ignored, forwarded unchanged); no binding for the callee: 480
 	"regbadct    400               400"                # "Reasonable to respond 400" (siphon strict)
 	"badaspec    400               400"                # "reasonable to reply 400" (siphon strict)
 	"baddn       400|none          none|close"         # "Reasonable to always reply 400"; no empty line ends the headers: a datagram is a truncated header block, a stream waits for more
