@@ -203,6 +203,31 @@ bool sp_tsx_branch_owner(struct sp_str branch, unsigned *owner);
 int sp_tsx_request(struct sp_tsx **out, struct sp_tsx_layer *l, const void *buf, size_t len,
 		   const struct sp_tsx_dest *to, sp_tsx_event_cb cb, void *arg);
 
+/* What a client transaction keeps of its request (RFC 3261 §17.1.3: it
+ * matches responses by branch and method; §9.1, §17.1.1.3: it builds
+ * CANCEL and the ACK of a non-2xx from the others), for a caller that
+ * printed the request from fields it already holds. Slices may point
+ * anywhere: they are copied. to_tag may be empty (outside a dialog). */
+struct sp_tsx_keys {
+	enum sp_method method;
+	struct sp_str method_name;  /* as in the Request-Line */
+	struct sp_str via1;	    /* the top Via value as sent */
+	struct sp_str branch;	    /* its branch parameter */
+	struct sp_str sent_by_host; /* its sent-by */
+	uint16_t sent_by_port;	    /* 0: none */
+	struct sp_str call_id, from_tag, to_tag;
+	struct sp_str ruri;	    /* the Request-URI as sent */
+	uint32_t cseq;
+};
+
+/* As sp_tsx_request, with the keys given instead of parsed from buf (a
+ * proxy forwarding what it parsed saves a parse per branch). The caller
+ * vouches that k describes buf. Returns as sp_tsx_request; -EINVAL also
+ * for a k without branch or method. */
+int sp_tsx_request_keyed(struct sp_tsx **out, struct sp_tsx_layer *l, const void *buf,
+			 size_t len, const struct sp_tsx_keys *k, const struct sp_tsx_dest *to,
+			 sp_tsx_event_cb cb, void *arg);
+
 /* ---- any transaction ---- */
 
 /* Installs (or with cb NULL removes) the TU's event handler. */

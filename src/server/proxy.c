@@ -557,6 +557,7 @@ static int send_attempt(struct branch *b, enum sp_transport tp, const struct sp_
 	const struct sp_config_listen *local, *via_local = NULL;
 	char branch[SP__PXY_BRANCH_MAX];
 	struct sp_wbuf w;
+	struct sp__pxy_sent sent;
 	struct sp_tsx *ct = NULL;
 	int rc;
 
@@ -579,9 +580,10 @@ static int send_attempt(struct branch *b, enum sp_transport tp, const struct sp_
 	sp__pxy_branch(branch, sizeof(branch), pw->io.worker, c->loop_hash,
 		       b->index + SP__PXY_TARGETS_MAX * b->attempt++);
 	rc = sp__proxy_print_branch(pw, ctx_req(c), &c->src, &c->routing, b->target, local,
-				    via_local, branch, &w);
+				    via_local, branch, &w, &sent);
 	if (rc == 0)
-		rc = sp_tsx_request(&ct, pw->io.tsx, w.p, w.len, &b->dest, branch_event, b);
+		rc = sp_tsx_request_keyed(&ct, pw->io.tsx, w.p, w.len, &sent.keys, &b->dest,
+					  branch_event, b);
 	if (rc)
 		return rc;
 	if (b->ct) {

@@ -155,14 +155,24 @@ int sp__proxy_addr_dest(struct sp__proxy_worker *pw, enum sp_transport tp,
 int sp__proxy_target_dest(struct sp__proxy_worker *pw, struct sp_str dest,
 			  struct sp_tsx_dest *to, const struct sp_config_listen **local);
 
+#define SP__PXY_VIA_MAX 256
+
+/* What a printed branch request's client transaction keeps
+ * (sp_tsx_request_keyed): no parse of the request just printed. */
+struct sp__pxy_sent {
+	char via[SP__PXY_VIA_MAX]; /* our Via value (keys point into it) */
+	struct sp_tsx_keys keys;
+};
+
 /* Prints req as forwarded to target t from local with our branch into
  * pw->out (§16.6): Record-Route names local, the Via names via_local
- * (NULL: local too). Returns 0 or -ENOSPC. */
+ * (NULL: local too). sent (may be NULL) receives what its transaction
+ * keeps. Returns 0 or -ENOSPC. */
 int sp__proxy_print_branch(struct sp__proxy_worker *pw, const struct sp_msg *req,
 			   const struct sp_tsx_dest *src, const struct sp__pxy_routing *routing,
 			   const struct sp__pxy_target *t, const struct sp_config_listen *local,
 			   const struct sp_config_listen *via_local, const char *branch,
-			   struct sp_wbuf *out);
+			   struct sp_wbuf *out, struct sp__pxy_sent *sent);
 
 /* §16.5 after §16.4 (routing): finds the targets of req. Returns true
  * when req was answered here (480/404, 403, a redirect route's 301, an

@@ -16,7 +16,6 @@
 
 #include "proxy.h"
 
-#define VIA_MAX 256
 #define RR_MAX 160
 
 uint64_t sp__proxy_now_us(void)
@@ -275,13 +274,14 @@ int sp__proxy_print_branch(struct sp__proxy_worker *pw, const struct sp_msg *req
 			const struct sp_tsx_dest *src, const struct sp__pxy_routing *routing,
 			const struct sp__pxy_target *t, const struct sp_config_listen *local,
 			const struct sp_config_listen *via_local, const char *branch,
-			struct sp_wbuf *out)
+			struct sp_wbuf *out, struct sp__pxy_sent *sent)
 {
-	char via[VIA_MAX], rr[2][RR_MAX], top[1024];
+	char via[SP__PXY_VIA_MAX], rr[2][RR_MAX], top[1024];
 	struct sp__pxy_fwd f = {.routing = routing};
 
 	f.ruri = t->ruri;
-	f.via = make_via(via, sizeof(via), via_local ? via_local : local, branch);
+	f.via = make_via(sent ? sent->via : via, SP__PXY_VIA_MAX, via_local ? via_local : local,
+			 branch);
 	f.stamped = stamped_via(req, src, top, sizeof(top));
 	add_record_route(pw, req, src, local, &f, rr);
 	for (unsigned i = 0; i < t->npath && i < SP__PXY_ROUTE_MAX; i++)
@@ -289,7 +289,27 @@ int sp__proxy_print_branch(struct sp__proxy_worker *pw, const struct sp_msg *req
 	if (!f.via.len)
 		return -ENOSPC;
 	sp_wbuf_init(out, pw->out, SP__PROXY_OUT_CAP);
-	return sp__pxy_print_request(req, &f, out);
+	int rc = sp__pxy_print_request(req, &f, out);
+	if (rc || !sent)
+		return rc;
+	/* What the request carries, from what it was printed from. */
+	struct sp_via v;
+	if (sp_via_parse(&v, f.via, NULL) != 0)
+		return -EINVAL;
+	sent->keys = (struct sp_tsx_keys){
+		.method = req->method_id,
+		.method_name = req->method,
+		.via1 = f.via,
+		.branch = v.branch,
+		.sent_by_host = v.sent_by.host,
+		.sent_by_port = v.sent_by.has_port ? v.sent_by.port : 0,
+		.call_id = req->call_id,
+		.from_tag = req->from.tag,
+		.to_tag = req->to.tag,
+		.ruri = f.ruri.p ? f.ruri : req->ruri_raw,
+		.cseq = req->cseq.seq,
+	};
+	return 0;
 }
 
 /* §16.3 - §16.5, shared by the stateful and redirect paths: returns true

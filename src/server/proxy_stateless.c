@@ -34,7 +34,8 @@ void sp__proxy_stateless(struct sp__proxy_worker *pw, const struct sp_msg *req,
 	sp__pxy_branch(branch, sizeof(branch), SP__PXY_ANY_WORKER, hash, 0);
 	rc = sp__proxy_target_dest(pw, t->dest, &to, &local);
 	if (rc == 0)
-		rc = sp__proxy_print_branch(pw, req, src, &routing, t, local, NULL, branch, &w);
+		rc = sp__proxy_print_branch(pw, req, src, &routing, t, local, NULL, branch, &w,
+					    NULL);
 	if (rc == 0)
 		rc = pw->io.send(pw->io.arg, &to, w.p, w.len);
 	if (rc == 0) {

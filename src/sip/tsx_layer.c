@@ -338,11 +338,13 @@ static void tsx_destroy(void *obj)
 	sp_free(t->ack);
 }
 
-static struct sp_tsx *tsx_alloc(struct sp_tsx_layer *l, const void *buf, size_t len)
+/* A transaction with a copy of buf[len] in req[], and extra bytes after
+ * it (for keys a caller supplies). Only the struct is zeroed. */
+static struct sp_tsx *tsx_alloc(struct sp_tsx_layer *l, const void *buf, size_t len, size_t extra)
 {
-	if (len > SIZE_MAX - sizeof(struct sp_tsx))
+	if (len > SIZE_MAX - sizeof(struct sp_tsx) - extra || extra > SIZE_MAX / 2)
 		return NULL;
-	struct sp_tsx *t = sp_mem_zalloc(sizeof(*t) + len, tsx_destroy);
+	struct sp_tsx *t = sp_mem_alloc_head(sizeof(*t) + len + extra, sizeof(*t), tsx_destroy);
 	if (!t)
 		return NULL;
 	memcpy(t->req, buf, len);
@@ -392,7 +394,7 @@ static int server_new(struct sp_tsx_layer *l, const struct sp_msg *msg,
 {
 	if (l->count >= l->cfg.max_tsx)
 		return -EBUSY;
-	struct sp_tsx *t = tsx_alloc(l, msg->buf, msg->consumed);
+	struct sp_tsx *t = tsx_alloc(l, msg->buf, msg->consumed, 0);
 	if (!t)
 		return -ENOMEM;
 	set_keys(t, msg);
@@ -583,32 +585,13 @@ bool sp_tsx_branch_owner(struct sp_str branch, unsigned *owner)
 	return true;
 }
 
-int sp_tsx_request(struct sp_tsx **out, struct sp_tsx_layer *l, const void *buf, size_t len,
-		   const struct sp_tsx_dest *to, sp_tsx_event_cb cb, void *arg)
+/* The rest of starting client transaction t (its keys set): Figure 5 or
+ * 6 from "request from TU" on. */
+static int client_start(struct sp_tsx **out, struct sp_tsx_layer *l, struct sp_tsx *t,
+			const struct sp_tsx_dest *to, sp_tsx_event_cb cb, void *arg)
 {
-	struct sp_msg m;
-	struct sp_tsx *t;
 	int rc;
 
-	if (!len)
-		return -EINVAL;
-	if (l->count >= l->cfg.max_tsx)
-		return -EBUSY;
-	if (!(t = tsx_alloc(l, buf, len)))
-		return -ENOMEM;
-	rc = sp_msg_parse(&m, t->req, t->req_len);
-	if (rc == 0 && (!m.request || !m.has_via || !m.via1.branch.len || !m.has_cseq ||
-			m.method_id == SP_METHOD_ACK))
-		rc = -EINVAL; /* §17.1: ACK is never a client transaction */
-	if (rc == 0 && find_client(l, m.via1.branch, m.method_id, m.method))
-		rc = -EEXIST;
-	if (rc) {
-		sp_msg_free(&m);
-		sp_mem_deref(t);
-		return rc == -EBADMSG ? -EINVAL : rc;
-	}
-	set_keys(t, &m);
-	sp_msg_free(&m);
 	t->hash = hash_bytes(l->hash_seed, t->branch);
 	t->dest = *to;
 	if (t->dest.conn && l->io.hold)
@@ -635,6 +618,76 @@ int sp_tsx_request(struct sp_tsx **out, struct sp_tsx_layer *l, const void *buf,
 	if (out)
 		*out = sp_mem_ref(t);
 	return 0;
+}
+
+int sp_tsx_request(struct sp_tsx **out, struct sp_tsx_layer *l, const void *buf, size_t len,
+		   const struct sp_tsx_dest *to, sp_tsx_event_cb cb, void *arg)
+{
+	struct sp_msg m;
+	struct sp_tsx *t;
+	int rc;
+
+	if (!len)
+		return -EINVAL;
+	if (l->count >= l->cfg.max_tsx)
+		return -EBUSY;
+	if (!(t = tsx_alloc(l, buf, len, 0)))
+		return -ENOMEM;
+	rc = sp_msg_parse(&m, t->req, t->req_len);
+	if (rc == 0 && (!m.request || !m.has_via || !m.via1.branch.len || !m.has_cseq ||
+			m.method_id == SP_METHOD_ACK))
+		rc = -EINVAL; /* §17.1: ACK is never a client transaction */
+	if (rc == 0 && find_client(l, m.via1.branch, m.method_id, m.method))
+		rc = -EEXIST;
+	if (rc) {
+		sp_msg_free(&m);
+		sp_mem_deref(t);
+		return rc == -EBADMSG ? -EINVAL : rc;
+	}
+	set_keys(t, &m);
+	sp_msg_free(&m);
+	return client_start(out, l, t, to, cb, arg);
+}
+
+/* Copies s to *p (advanced) and returns the copy. */
+static struct sp_str keep(char **p, struct sp_str s)
+{
+	if (!s.p)
+		return SP_STR_NULL;
+	struct sp_str out = { *p, s.len };
+	memcpy(*p, s.p, s.len);
+	*p += s.len;
+	return out;
+}
+
+int sp_tsx_request_keyed(struct sp_tsx **out, struct sp_tsx_layer *l, const void *buf,
+			 size_t len, const struct sp_tsx_keys *k, const struct sp_tsx_dest *to,
+			 sp_tsx_event_cb cb, void *arg)
+{
+	if (!len || !k || !k->branch.len || !k->method_name.len || k->method == SP_METHOD_ACK)
+		return -EINVAL; /* §17.1: ACK is never a client transaction */
+	if (l->count >= l->cfg.max_tsx)
+		return -EBUSY;
+	if (find_client(l, k->branch, k->method, k->method_name))
+		return -EEXIST;
+	size_t extra = k->method_name.len + k->branch.len + k->sent_by_host.len + k->call_id.len +
+		       k->from_tag.len + k->to_tag.len + k->ruri.len + k->via1.len;
+	struct sp_tsx *t = tsx_alloc(l, buf, len, extra);
+	if (!t)
+		return -ENOMEM;
+	char *p = t->req + len;
+	t->method = k->method;
+	t->method_name = keep(&p, k->method_name);
+	t->branch = keep(&p, k->branch);
+	t->sent_by_host = keep(&p, k->sent_by_host);
+	t->sent_by_port = k->sent_by_port;
+	t->call_id = keep(&p, k->call_id);
+	t->from_tag = keep(&p, k->from_tag);
+	t->to_tag = keep(&p, k->to_tag);
+	t->ruri = keep(&p, k->ruri);
+	t->via1 = keep(&p, k->via1);
+	t->cseq = k->cseq;
+	return client_start(out, l, t, to, cb, arg);
 }
 
 void sp_tsx_set_handler(struct sp_tsx *t, sp_tsx_event_cb cb, void *arg)

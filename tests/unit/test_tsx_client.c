@@ -636,6 +636,58 @@ static void test_request_errors(void **state)
 	tf_free(f);
 }
 
+/* A client transaction with its keys given (a proxy's, no parse): it
+ * matches its responses by branch and method like a parsed one, copies
+ * the keys (the caller's buffers may go), refuses ACK, no branch and a
+ * duplicate branch. */
+static void test_keyed_request(void **state)
+{
+	struct tf *f = *state;
+	char br[32], keybuf[64];
+	struct sp_tsx *t = NULL;
+	const char *req = request(f, "INVITE", br);
+	snprintf(keybuf, sizeof(keybuf), "%s", br);
+	struct sp_tsx_keys k = {
+		.method = SP_METHOD_INVITE,
+		.method_name = SP_STR("INVITE"),
+		.via1 = SP_STR("SIP/2.0/UDP 192.0.2.1:5060;branch=x"),
+		.branch = sp_str_c(keybuf),
+		.sent_by_host = SP_STR("192.0.2.1"),
+		.sent_by_port = 5060,
+		.call_id = SP_STR(CALL_ID),
+		.from_tag = SP_STR("1928301774"),
+		.ruri = SP_STR("sip:bob@biloxi.example.com"),
+		.cseq = 314159,
+	};
+	struct sp_tsx_keys bad = k;
+	bad.method = SP_METHOD_ACK;
+	assert_int_equal(sp_tsx_request_keyed(&t, f->l, req, strlen(req), &bad, &udp, tf_event_cb,
+					      f),
+			 -EINVAL);
+	bad = k;
+	bad.branch = SP_STR_NULL;
+	assert_int_equal(sp_tsx_request_keyed(&t, f->l, req, strlen(req), &bad, &udp, tf_event_cb,
+					      f),
+			 -EINVAL);
+	assert_int_equal(
+		sp_tsx_request_keyed(&t, f->l, req, strlen(req), &k, &udp, tf_event_cb, f), 0);
+	memset(keybuf, 'x', sizeof(keybuf) - 1); /* copied: the caller's buffer may change */
+	assert_int_equal(sp_tsx_request_keyed(NULL, f->l, req, strlen(req), &k, &udp, tf_event_cb,
+					      f),
+			 0); /* another branch now ("xxx..."): a new transaction */
+	assert_int_equal(f->nsent, 2);
+	assert_int_equal(sp_tsx_state(t), SP_TSX_CALLING);
+	assert_int_equal(feed(f, response(180, "INVITE", br, "b")), SP_TSX_MATCHED);
+	assert_int_equal(sp_tsx_state(t), SP_TSX_PROCEEDING);
+	assert_int_equal(f->ev[0].status, 180);
+	struct sp_tsx_keys dup = k;
+	dup.branch = sp_str_c(br);
+	assert_int_equal(sp_tsx_request_keyed(NULL, f->l, req, strlen(req), &dup, &udp,
+					      tf_event_cb, f),
+			 -EEXIST);
+	sp_mem_deref(t);
+}
+
 /* The ACK builder on its own: missing headers are refused, a small
  * buffer gives -ENOSPC. */
 static void test_build_ack_errors(void **state)
@@ -728,6 +780,7 @@ int main(void)
 		T(test_cancel_matching),
 		T(test_other_worker),
 		T(test_request_errors),
+		T(test_keyed_request),
 		T(test_build_ack_errors),
 		T(test_input_badmsg),
 		T(test_destroy_live),
