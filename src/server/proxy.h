@@ -116,7 +116,19 @@ struct sp__proxy_worker {
 	struct sp__proxy_io io;
 	char *out; /* the message being printed (SP__PROXY_OUT_CAP) */
 	struct sp__proxy_ctx *live; /* stateful contexts (proxy.c), for shutdown */
+	/* §16.4 Route preprocessing of the message being handled, done once
+	 * for sp__proxy_is_local and reused by sp__proxy_prepare (valid
+	 * between two sp__proxy_forget calls, for that msg only). */
+	struct {
+		const struct sp_msg *msg;
+		int rc;
+		struct sp__pxy_routing routing;
+	} pre;
 };
+
+/* Forgets what was worked out for the message handled before: the server
+ * calls it when it starts and ends handling a message. */
+void sp__proxy_forget(struct sp__proxy_worker *pw);
 
 /* Frees every live stateful context without answering (shutdown, after
  * the transaction layer is gone). */

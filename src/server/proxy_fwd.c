@@ -114,6 +114,23 @@ int sp__proxy_validate(struct sp_msg *req)
 	return sp_msg_validate_ids(req, used, sizeof(used) / sizeof(used[0]));
 }
 
+void sp__proxy_forget(struct sp__proxy_worker *pw)
+{
+	pw->pre.msg = NULL;
+}
+
+/* §16.4 for req, once per message handled (see pw->pre). */
+static int preprocess(struct sp__proxy_worker *pw, const struct sp_msg *req,
+		      struct sp__pxy_routing *routing)
+{
+	if (pw->pre.msg != req) {
+		pw->pre.rc = sp__pxy_preprocess(pw->io.self, req, &pw->pre.routing);
+		pw->pre.msg = req;
+	}
+	*routing = pw->pre.routing;
+	return pw->pre.rc;
+}
+
 bool sp__proxy_is_local(struct sp__proxy_worker *pw, const struct sp_msg *req)
 {
 	struct sp__pxy_routing routing;
@@ -124,7 +141,7 @@ bool sp__proxy_is_local(struct sp__proxy_worker *pw, const struct sp_msg *req)
 		return true;
 	if (pw->io.cfg->proxy.mode == SP_PROXY_OFF)
 		return true;
-	if (sp__pxy_preprocess(pw->io.self, req, &routing) != 0)
+	if (preprocess(pw, req, &routing) != 0)
 		return true; /* a broken Route: the UAS core answers 400 */
 	if (routing.next || routing.strict_fixed)
 		return false;
@@ -385,7 +402,7 @@ bool sp__proxy_prepare(struct sp__proxy_worker *pw, struct sp_tsx *st, const str
 	*loop_hash = sp__pxy_loop_hash(req);
 	if (check(pw, st, req, src, t0, *loop_hash))
 		return true;
-	if (sp__pxy_preprocess(pw->io.self, req, routing) != 0) {
+	if (preprocess(pw, req, routing) != 0) {
 		sp__proxy_answer(pw, st, req, src, 400, SP_STR_NULL,
 				 "RFC 3261 §16.4: Route does not parse", t0);
 		return true;

@@ -390,9 +390,9 @@ static void hand_over(struct worker *w, unsigned owner, const char *buf, size_t 
 		sp_free(h);
 }
 
-static void handle(struct worker *w, const char *buf, size_t len, enum sp_transport tp,
-		   const struct sp_sa *src, const struct sp_sa *local, struct sp_conn *conn,
-		   bool posted)
+static void handle_msg(struct worker *w, const char *buf, size_t len, enum sp_transport tp,
+		       const struct sp_sa *src, const struct sp_sa *local, struct sp_conn *conn,
+		       bool posted)
 {
 	struct sp_msg msg;
 	struct sp_uas_decision d;
@@ -481,6 +481,19 @@ static void handle(struct worker *w, const char *buf, size_t len, enum sp_transp
 	decide(w, &msg, false, &d);
 	stateless(w, &msg, &from, &d);
 	sp_msg_free(&msg);
+}
+
+/* One message received (or handed over): what the proxy worked out for
+ * the message before is forgotten on both sides of it. */
+static void handle(struct worker *w, const char *buf, size_t len, enum sp_transport tp,
+		   const struct sp_sa *src, const struct sp_sa *local, struct sp_conn *conn,
+		   bool posted)
+{
+	if (w->proxy)
+		sp__proxy_forget(w->proxy);
+	handle_msg(w, buf, len, tp, src, local, conn, posted);
+	if (w->proxy)
+		sp__proxy_forget(w->proxy);
 }
 
 static void on_recv(struct sp_net *net, const struct sp_net_rx *rx, void *arg)

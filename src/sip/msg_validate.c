@@ -34,10 +34,15 @@ int sp_msg_validate_ids(struct sp_msg *msg, const enum sp_hdr_id *ids, unsigned 
 	struct sp_parse_error perr;
 	union sp_hdr_parsed parsed;
 
-	for (unsigned i = 0; i < n; i++)
-		for (const struct sp_hdr *h = sp_msg_hdr(msg, ids[i]); h; h = sp_msg_hdr_next(msg, h))
+	for (unsigned i = 0; i < n; i++) {
+		const struct sp_hdr *h = sp_msg_hdr(msg, ids[i]);
+		/* The top Via was decoded by sp_msg_parse already. */
+		if (h && ids[i] == SP_HDR_VIA && msg->has_via)
+			h = sp_msg_hdr_next(msg, h);
+		for (; h; h = sp_msg_hdr_next(msg, h))
 			if (sp_hdr_parse_value(h->id, h->value, &parsed, &perr) != 0)
 				return fail_at(msg, perr.at, perr.rule, 400);
+	}
 	return cseq_method(msg);
 }
 
