@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,9 +28,39 @@ static int set_ip(struct sp_sa *sa, const char *ip, uint16_t port)
 	return -EINVAL;
 }
 
+/* The common case without a copy and inet_pton: a dotted quad of
+ * decimal octets 0-255 without leading zeros, which inet_pton reads the
+ * same way. False for anything else (the caller then asks inet_pton). */
+static bool quad(struct sp_sa *sa, struct sp_str host, uint16_t port)
+{
+	const char *p = host.p, *end = host.p + host.len;
+	uint32_t addr = 0;
+	for (int part = 0; part < 4; part++) {
+		const char *d = p;
+		unsigned v = 0;
+		while (p < end && *p >= '0' && *p <= '9' && p - d < 3)
+			v = v * 10 + (unsigned)(*p++ - '0');
+		if (p == d || v > 255 || (*d == '0' && p - d > 1))
+			return false;
+		addr = addr << 8 | v;
+		if (part < 3 && (p == end || *p++ != '.'))
+			return false;
+	}
+	if (p != end)
+		return false;
+	memset(sa, 0, sizeof(*sa));
+	sa->u.in4.sin_family = AF_INET;
+	sa->u.in4.sin_port = htons(port);
+	sa->u.in4.sin_addr.s_addr = htonl(addr);
+	sa->len = sizeof(sa->u.in4);
+	return true;
+}
+
 int sp_sa_from_host(struct sp_sa *sa, struct sp_str host, uint16_t port)
 {
 	char ip[INET6_ADDRSTRLEN + 2];
+	if (quad(sa, host, port))
+		return 0;
 	if (host.len >= 2 && host.p[0] == '[' && host.p[host.len - 1] == ']') {
 		host.p++;
 		host.len -= 2;

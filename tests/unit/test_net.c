@@ -279,6 +279,35 @@ static void test_sa_parse_print(void **state)
 
 /* ---- UDP -------------------------------------------------------------- */
 
+/* sp_sa_from_host reads IPv4 dotted quads itself (no inet_pton): it must
+ * accept and refuse exactly what inet_pton(AF_INET) does, with the same
+ * address. */
+static void test_sa_from_host_ipv4(void **state)
+{
+	(void)state;
+	static const char *const hosts[] = {
+		"127.0.0.1", "0.0.0.0", "255.255.255.255", "192.0.2.10", "10.20.30.40",
+		"256.1.1.1", "1.256.1.1", "01.2.3.4", "1.02.3.4", "00.0.0.0", "1.2.3",
+		"1.2.3.4.5", "1.2.3.", ".1.2.3", "1..2.3", "a.b.c.d", "1.2.3.4 ", " 1.2.3.4",
+		"1234.1.1.1", "1.2.3.-4", "1.2.3.4a", "999.999.999.999", "0.0.0.00",
+	};
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+		struct sp_sa sa;
+		struct in_addr want;
+		bool ok = inet_pton(AF_INET, hosts[i], &want) == 1;
+		int rc = sp_sa_from_host(&sa, sp_str_c(hosts[i]), 5060);
+		if (ok) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(sa.u.in4.sin_family, AF_INET);
+			assert_int_equal(sa.u.in4.sin_addr.s_addr, want.s_addr);
+			assert_int_equal(sp_sa_port(&sa), 5060);
+		} else if (rc == 0) {
+			/* Not IPv4 for inet_pton: at most an IPv6 reading. */
+			assert_int_equal(sa.u.in6.sin6_family, AF_INET6);
+		}
+	}
+}
+
 static void test_udp_reuseport(void **state)
 {
 	(void)state;
@@ -888,6 +917,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sa_parse_print),
+		cmocka_unit_test(test_sa_from_host_ipv4),
 		cmocka_unit_test(test_udp_reuseport),
 		cmocka_unit_test(test_udp_recv_and_reply),
 		cmocka_unit_test(test_udp_ipv6),
