@@ -97,6 +97,7 @@ struct sp_net {
 	/* UDP receive batch, shared by this net's UDP sockets. */
 	char *rx_data;
 	struct mmsghdr *rx_msgs;
+	unsigned rx_used; /* entries the last recvmmsg filled (to reset) */
 	struct iovec *rx_iov;
 	struct sp_sa *rx_names;
 	char *rx_ctrl;

@@ -31,6 +31,18 @@ int sp__udp_alloc(struct sp_net *net)
 		sp__udp_free(net);
 		return -ENOMEM;
 	}
+	/* Where each entry's bytes go never changes; what recvmmsg writes
+	 * back is reset before the next call, for the entries it used. */
+	for (unsigned i = 0; i < SP__UDP_BATCH; i++) {
+		struct msghdr *mh = &net->rx_msgs[i].msg_hdr;
+		net->rx_iov[i].iov_base = net->rx_data + (size_t)i * SP__UDP_MAX;
+		net->rx_iov[i].iov_len = SP__UDP_MAX;
+		mh->msg_name = &net->rx_names[i].u;
+		mh->msg_iov = &net->rx_iov[i];
+		mh->msg_iovlen = 1;
+		mh->msg_control = net->rx_ctrl + (size_t)i * SP__UDP_CTRL;
+	}
+	net->rx_used = SP__UDP_BATCH;
 	return 0;
 }
 
@@ -90,25 +102,23 @@ static void udp_readable(int fd, unsigned events, void *arg)
 	(void)events;
 
 	for (int round = 0; round < MAX_ROUNDS; round++) {
-		for (unsigned i = 0; i < SP__UDP_BATCH; i++) {
+		/* The in/out fields of the entries the last call filled (the
+		 * kernel writes no others). */
+		for (unsigned i = 0; i < net->rx_used; i++) {
 			struct msghdr *mh = &net->rx_msgs[i].msg_hdr;
-			net->rx_iov[i].iov_base = net->rx_data + (size_t)i * SP__UDP_MAX;
-			net->rx_iov[i].iov_len = SP__UDP_MAX;
-			mh->msg_name = &net->rx_names[i].u;
 			mh->msg_namelen = sizeof(net->rx_names[i].u);
-			mh->msg_iov = &net->rx_iov[i];
-			mh->msg_iovlen = 1;
-			mh->msg_control = net->rx_ctrl + (size_t)i * SP__UDP_CTRL;
 			mh->msg_controllen = SP__UDP_CTRL;
 			mh->msg_flags = 0;
 			net->rx_msgs[i].msg_len = 0;
 		}
+		net->rx_used = 0;
 		int n = recvmmsg(fd, net->rx_msgs, SP__UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return; /* EAGAIN, or an error the next event retries */
 		}
+		net->rx_used = (unsigned)n;
 		for (int i = 0; i < n; i++) {
 			struct msghdr *mh = &net->rx_msgs[i].msg_hdr;
 			size_t len = net->rx_msgs[i].msg_len;
