@@ -103,6 +103,13 @@ struct sp_rtp_session {
 	int current;              /* index of the source stats report, -1: none */
 
 	uint8_t rxbuf[SP__RTP_RXBUF];
+	/* §A.1: the packet that put a new source on probation, handed to
+	 * on_rtp just before the one that ends it (not lost to probation:
+	 * a decoder starts in step with the sender). */
+	uint8_t held[SP__RTP_RXBUF];
+	size_t held_len;
+	uint32_t held_ssrc;
+	sp_msec held_at;
 };
 
 /* rtp_socket.c: binds the RTP (even) and RTCP (odd, unless mux) sockets. */

@@ -93,6 +93,20 @@ static void session_free(void *obj)
 	close_sockets(obj);
 }
 
+/* §A.1: pkt just made its source valid; the packet before it, kept
+ * while the source was on probation, goes first when it is pkt's
+ * predecessor. Counted in no statistics (§A.1 counts from validation). */
+static void deliver_held(struct sp_rtp_session *s, const struct sp_rtp_pkt *pkt)
+{
+	struct sp_rtp_pkt prev;
+	size_t len = s->held_len;
+	s->held_len = 0;
+	if (!len || s->held_ssrc != pkt->ssrc || sp_rtp_parse(&prev, s->held, len) != 0 ||
+	    prev.seq != (uint16_t)(pkt->seq - 1))
+		return;
+	s->cfg.on_rtp(s, &prev, s->held_at, s->cfg.arg);
+}
+
 /* One RTP packet from src (RFC 3550 §A.1, §A.8; latching). */
 static void rtp_input(struct sp_rtp_session *s, const uint8_t *buf, size_t len,
 		      const struct sp_sa *src)
@@ -121,14 +135,23 @@ static void rtp_input(struct sp_rtp_session *s, const uint8_t *buf, size_t len,
 	}
 	m->left = false;
 	m->last_heard = m->last_rtp = now;
-	if (!sp_rtp_source_update(&m->src, pkt.seq, pkt.payload_len))
+	if (!sp_rtp_source_update(&m->src, pkt.seq, pkt.payload_len)) {
+		if (m->src.probation) { /* keep it: the next one may validate it */
+			memcpy(s->held, buf, len);
+			s->held_len = len;
+			s->held_ssrc = pkt.ssrc;
+			s->held_at = now;
+		}
 		return;
+	}
 	/* §A.8: the arrival time in RTP timestamp units of this source. */
 	uint32_t arrival = (uint32_t)((uint64_t)(now - s->loop0) * s->cfg.clock_rate / 1000);
 	sp_rtp_source_jitter(&m->src, pkt.ts, arrival);
 	m->sent_since_report = true;
 	s->current = (int)(m - s->members);
-	s->cfg.on_rtp(s, &pkt, now, s->cfg.arg);
+	deliver_held(s, &pkt);
+	if (!s->closed)
+		s->cfg.on_rtp(s, &pkt, now, s->cfg.arg);
 }
 
 /* Reads what the socket holds, stopping if a callback closed the session.
