@@ -122,10 +122,9 @@ int sp_media_session_answer(struct sp_media_session *m, struct sp_str offer_sdp,
 	return sp__ms_apply(m);
 }
 
-int sp_media_session_set_answer(struct sp_media_session *m, struct sp_str answer)
+/* Takes answer to the offer outstanding in m->oa and applies it. */
+static int take_answer(struct sp_media_session *m, struct sp_str answer)
 {
-	if (m->stopped)
-		return -ESHUTDOWN;
 	struct sp_sdp *d;
 	int rc = parse(answer, &d);
 	if (rc)
@@ -139,27 +138,23 @@ int sp_media_session_set_answer(struct sp_media_session *m, struct sp_str answer
 	return sp__ms_apply(m);
 }
 
+int sp_media_session_set_answer(struct sp_media_session *m, struct sp_str answer)
+{
+	return m->stopped ? -ESHUTDOWN : take_answer(m, answer);
+}
+
 int sp_media_session_replace_answer(struct sp_media_session *m, struct sp_str answer)
 {
 	if (m->stopped)
 		return -ESHUTDOWN;
 	if (!m->replaceable || !m->negotiated)
 		return -EPROTO;
-	struct sp_sdp *d;
-	int rc = parse(answer, &d);
-	if (rc)
-		return rc;
-	struct sp_sdp_negotiated neg;
 	struct sp_sdp_oa now = m->oa;
 	m->oa = m->first_offer; /* the offer outstanding again */
-	rc = sp_sdp_oa_process_answer(&m->oa, d, &neg);
-	sp_free(d);
-	if (rc) {
-		m->oa = now;
-		return rc;
-	}
-	m->neg = neg;
-	return sp__ms_apply(m);
+	int rc = take_answer(m, answer);
+	if (rc)
+		m->oa = now; /* not taken (the UA ends the call) */
+	return rc;
 }
 
 /* Points the RTP session at the stream's remote addresses. An RFC 2543
