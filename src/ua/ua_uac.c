@@ -167,26 +167,19 @@ static void on_2xx(struct sp_ua_call *c, const struct sp_msg *req, const struct 
 	/* §13.2.1: after an answer in a 1xx the 2xx repeats it, or (after a
 	 * reliable one) carries none: media keeps running as negotiated. A
 	 * 2xx of another fork brings that fork's answer (§13.2.2.4). */
+	rc = 0;
 	if (c->early_answered && c->early_dlg != d && resp->body.len &&
-	    ua->cfg.media.replace_answer) {
+	    ua->cfg.media.replace_answer)
 		rc = ua->cfg.media.replace_answer(ua->cfg.media.arg, c, resp->body);
-		if (rc) {
-			SP_LOG(SP_LOG_WARN, "ua: the answering fork's SDP was refused (%s): BYE",
-			       strerror(-rc));
-			sp__ua_call_set_state(c, SP_UA_CALL_CONFIRMED);
-			sp__ua_call_bye(c);
-			return;
-		}
-	} else if (ua->cfg.media.set_answer && !c->early_answered) {
+	else if (ua->cfg.media.set_answer && !c->early_answered)
 		rc = resp->body.len ? ua->cfg.media.set_answer(ua->cfg.media.arg, c, resp->body)
 				    : -EPROTO;
-		if (rc) {
-			SP_LOG(SP_LOG_WARN, "ua: the SDP answer was refused (%s): BYE",
-			       strerror(-rc));
-			sp__ua_call_set_state(c, SP_UA_CALL_CONFIRMED);
-			sp__ua_call_bye(c);
-			return;
-		}
+	if (rc) {
+		SP_LOG(SP_LOG_WARN, "ua: the SDP answer of the 2xx was refused (%s): BYE",
+		       strerror(-rc));
+		sp__ua_call_set_state(c, SP_UA_CALL_CONFIRMED);
+		sp__ua_call_bye(c);
+		return;
 	}
 	sp__ua_call_set_state(c, SP_UA_CALL_CONFIRMED);
 	if (c->state == SP_UA_CALL_CONFIRMED)
