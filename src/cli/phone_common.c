@@ -595,10 +595,12 @@ int sp_phone_start(struct sp_phone *p, bool need_server)
 		return rc;
 	if (p->local_ip) {
 		snprintf(p->ip, sizeof(p->ip), "%s", p->local_ip);
-	} else if (p->server && !sp_sa_is_loopback(&p->server_sa)) {
+	} else if (p->server_sa.len && !sp_sa_is_loopback(&p->server_sa)) {
+		/* The server's address, or a direct target's (for the local
+		 * address only, sp_phone_direct_route). */
 		if (route_source(&p->server_sa, p->ip, sizeof(p->ip)) != 0) {
-			fprintf(stderr, "siphon %s: no route to the server; use --local-ip\n",
-				p->verb);
+			fprintf(stderr, "siphon %s: no route to %s; use --local-ip\n", p->verb,
+				p->server ? "the server" : "the called host");
 			return SP_EXIT_FAIL;
 		}
 	} else {
