@@ -40,8 +40,9 @@ const char sp_phone_common_help[] =
 	"  --dns IP[:PORT]     DNS server for host names (default: /etc/resolv.conf)\n"
 	"  --dscp-sip DSCP     DSCP of SIP packets: 0-63 or CS0-CS7, AF11-AF43, EF\n"
 	"                      (default CS3; 0 or CS0: unmarked)\n"
-	"  --local-ip IP       address to bind and advertise (default: 127.0.0.1 when\n"
-	"                      the server is loopback, else the route's source address)\n"
+	"  --local-ip IP       address to bind and advertise (default: 127.0.0.1 or ::1\n"
+	"                      when the server or called host is loopback, else the\n"
+	"                      route's source address towards it)\n"
 	"  --verbose           log the UA's decisions to standard error\n"
 	"  --trace             print every SIP message sent and received to standard error\n";
 
@@ -55,6 +56,10 @@ const char sp_phone_media_help[] =
 	"  --dscp-rtp DSCP     DSCP of RTP and RTCP, as --dscp-sip (default EF)\n";
 
 struct call_media {
+	struct call_media *next, **pprev; /* p->media: freed at the latest by
+					   * sp_phone_stop (a call the UA
+					   * dropped unannounced, e.g. its
+					   * INVITE not sent, never ends) */
 	struct sp_media_session *m;
 	struct sp_timer hangup; /* --hangup-after */
 	struct sp_ua_call *call;
@@ -286,7 +291,22 @@ static struct sp_media_session *media_of(struct sp_phone *p, struct sp_ua_call *
 		return NULL;
 	}
 	sp_ua_call_set_data(call, cm);
+	cm->next = p->media;
+	if (cm->next)
+		cm->next->pprev = &cm->next;
+	cm->pprev = &p->media;
+	p->media = cm;
 	return cm->m;
+}
+
+static void cm_free(struct call_media *cm)
+{
+	sp_timer_stop(&cm->hangup);
+	sp_media_session_destroy(cm->m);
+	*cm->pprev = cm->next;
+	if (cm->next)
+		cm->next->pprev = cm->pprev;
+	free(cm);
 }
 
 static int h_offer(void *arg, struct sp_ua_call *call, struct sp_wbuf *sdp)
@@ -475,8 +495,7 @@ static void ev_call_state(struct sp_ua *ua, struct sp_ua_call *call, enum sp_ua_
 	if (p->on_call_end)
 		p->on_call_end(p, call, line);
 	if (cm) {
-		sp_media_session_destroy(cm->m);
-		free(cm);
+		cm_free(cm);
 		sp_ua_call_set_data(call, NULL);
 	}
 }
@@ -549,8 +568,7 @@ static int resolve_names(struct sp_phone *p)
 		return rc;
 	if (!p->tp)
 		p->tp = p->target_dest.tp;
-	if (!sp_sa_is_loopback(&p->target_dest.addr))
-		p->server_sa = p->target_dest.addr; /* only for the local address */
+	p->server_sa = p->target_dest.addr; /* only for the local address */
 	return 0;
 }
 
@@ -604,7 +622,9 @@ int sp_phone_start(struct sp_phone *p, bool need_server)
 			return SP_EXIT_FAIL;
 		}
 	} else {
-		snprintf(p->ip, sizeof(p->ip), "127.0.0.1");
+		/* Loopback, of the peer's family. */
+		bool v6 = p->server_sa.len && sp_sa_family(&p->server_sa) == AF_INET6;
+		snprintf(p->ip, sizeof(p->ip), "%s", v6 ? "::1" : "127.0.0.1");
 	}
 
 	struct sp_ua_config cfg = {
@@ -740,6 +760,8 @@ void sp_phone_stop(struct sp_phone *p)
 		sp_ua_destroy(p->ua);
 		p->ua = NULL;
 	}
+	while (p->media)
+		cm_free(p->media); /* calls dropped without an end */
 	if (p->loop) {
 		sp_loop_run_once(p->loop, 0);
 		sp_loop_destroy(p->loop);
@@ -777,7 +799,7 @@ void sp_phone_direct_route(struct sp_phone *p, const char *target)
 	if (sp_uri_parse(&uri, sp_str_c(norm), SP_URI_NO_OTHER, &err) != 0 || !uri.hp.host.len)
 		return;
 	if (sp_sa_from_host(&sa, uri.hp.host, uri.hp.has_port ? uri.hp.port : 5060) == 0) {
-		if (!p->local_ip && !sp_sa_is_loopback(&sa))
+		if (!p->local_ip)
 			p->server_sa = sa; /* only for the local address choice */
 		return;
 	}

@@ -66,6 +66,7 @@ extern const char sp_phone_common_help[];
 extern const char sp_phone_media_help[];
 
 struct sp_phone;
+struct call_media;
 
 /* A call ended: its summary line is ready (no newline). */
 typedef void (*sp_phone_call_cb)(struct sp_phone *p, struct sp_ua_call *call, const char *summary);
@@ -118,6 +119,7 @@ struct sp_phone {
 	char target_host[128];	  /* a direct target's host name, resolved */
 	struct sp_dns_target target_dest;
 	void *resolving;	  /* the lookup sp_phone_resolve runs */
+	struct call_media *media; /* every call's media (phone_common.c) */
 	int reg_status; /* -1 pending, else the last REGISTER's status */
 	uint32_t reg_expires;
 	unsigned reg_events;
@@ -172,8 +174,8 @@ int sp_phone_number(const struct sp_phone *p, const char *what, const char *s, d
 
 /* Without --server: remembers target's host for sp_phone_start, which
  * resolves it when it is a name (RFC 3263) and, without --local-ip, picks
- * the local address routed towards it (when not loopback). Call before
- * sp_phone_start. */
+ * the local address routed towards it (loopback of its family when it is
+ * loopback). Call before sp_phone_start. */
 void sp_phone_direct_route(struct sp_phone *p, const char *target);
 
 /* The media session of a call, or NULL. */

@@ -10,7 +10,10 @@
 #     shows the REGISTERs, INVITE 200 and BYE 200 (the proxy record-routes);
 #   - the same call over TCP;
 #   - a call to a user who is not registered fails (exit 1, 480);
-#   - `siphon options` and `siphon message` to bob through the server.
+#   - `siphon options` and `siphon message` to bob through the server;
+#   - a direct call over IPv6 loopback (no server): `siphon call
+#     sip:bob@[::1]:PORT` to `siphon answer --local-ip ::1` (the caller
+#     binds ::1 by itself).
 # Every process is bounded by timeout(1) and stopped by its PID.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -115,4 +118,28 @@ ANS_PID=
 it_check "answer exits 0 on SIGTERM (got $rc)" test "$rc" -eq 0
 
 it_stop
+
+# --- a direct call over IPv6 ------------------------------------------------------------
+if ip -6 addr show dev lo 2>/dev/null | grep -q '::1/128'; then
+	APORT=$(it_free_port)
+	timeout 30 "$SIPHON" answer --port "$APORT" --local-ip ::1 --user bob --calls 1 \
+		--tone 440 >"$IT_TMP/answer-v6.out" 2>"$IT_TMP/answer-v6.err" &
+	ANS_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^listening on' "$IT_TMP/answer-v6.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	out=$(timeout 30 "$SIPHON" call "sip:bob@[::1]:$APORT" --user alice --duration 1 \
+		--timeout 10 2>"$IT_TMP/call-v6.err")
+	rc=$?
+	echo "ipv6: $out"
+	bob_done "ipv6"
+	it_check "ipv6: call exits 0 (got $rc)" test "$rc" -eq 0
+	it_check "ipv6: status=200 with RTP both ways" \
+		grep -q 'status=200 .* rtp sent=[1-9][0-9]* recv=[1-9]' <<<"$out"
+	it_check "ipv6: no sanitizer report" it_sanitizer_clean "$IT_TMP/answer-v6.err" \
+		"$IT_TMP/call-v6.err"
+else
+	echo "SKIP ipv6: no ::1 on lo"
+fi
 it_finish
