@@ -1,8 +1,10 @@
 /*
  * Fuzz target: stream framing (sp_framer_feed) as a TCP connection sees it.
  *
- * Input layout: byte 0 seeds the sizes of the chunks the bytes arrive in,
- * byte 1 picks the bounds (max_header, max_body); the rest is the stream.
+ * Input layout: byte 0 seeds the sizes of the chunks the bytes arrive in
+ * (its top bit: the pinging side of RFC 5626, which reads each CRLF as a
+ * pong), byte 1 picks the bounds (max_header, max_body); the rest is the
+ * stream.
  * The simulated connection keeps the received-but-unconsumed bytes in an
  * exact-size buffer (so ASan sees any read past them), feeds them after
  * every chunk, and drops what the framer reports. Properties:
@@ -17,6 +19,7 @@
  * Any violation aborts, so libFuzzer records it as a crash.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,11 +48,13 @@ static char *copy_of(const char *p, size_t n)
 }
 
 /* The same stream, all at once, to a fresh framer with the same bounds. */
-static int one_shot(const char *p, size_t n, size_t max_header, size_t max_body, size_t *out_len)
+static int one_shot(const char *p, size_t n, size_t max_header, size_t max_body, bool client,
+		    size_t *out_len)
 {
 	struct sp_framer f;
 	size_t err_off = 0;
 	sp_framer_init(&f, max_header, max_body);
+	f.client = client;
 	char *c = copy_of(p, n);
 	int rc = sp_framer_feed(&f, c, n, out_len, &err_off);
 	free(c);
@@ -68,8 +73,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Defaults (16 KiB / 1 MiB) or small bounds that inputs can reach. */
 	size_t max_header = (mode & 1) ? 64 + (mode >> 2) * 8 : 0;
 	size_t max_body = (mode & 2) ? 1 + (mode >> 2) * 4 : 0;
+	bool client = seed & 0x80;
 	struct sp_framer f;
 	sp_framer_init(&f, max_header, max_body);
+	f.client = client;
 
 	size_t start = 0, avail = 0;
 	unsigned step = 0, frames = 0;
@@ -100,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(out > 0 && out <= have && out <= len);
 
 		size_t again = 0;
-		int rc2 = one_shot(s + start, len - start, max_header, max_body, &again);
+		int rc2 = one_shot(s + start, len - start, max_header, max_body, client, &again);
 		CHECK(rc2 == rc);
 		CHECK(again == out);
 
