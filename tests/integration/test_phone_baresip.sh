@@ -81,7 +81,8 @@ cleanup_all() {
 trap 'cleanup_all; it_cleanup' EXIT
 
 # ---- baresip as bob --------------------------------------------------------------
-bs_start bob g711.so "$BARESIP_WAV"
+bs_start bob auto "module g711.so" "module aufile.so" "module sndfile.so" \
+	"audio_source aufile,$BARESIP_WAV" "ausrc_srate 8000" "ausrc_channels 1" "call_max_calls 1"
 
 # wait_for PATTERN FILE: bounded wait for a line in FILE.
 wait_for() {
@@ -99,9 +100,9 @@ access() {
 }
 
 it_check "baresip registers bob (siphon location list)" bs_registered bob@localhost
-it_check "the ctrl_tcp relay is connected" wait_for '"ctl": "connected"' "$IT_TMP/bob.events"
+it_check "the ctrl_tcp relay is connected" bs_wait_ctl bob
 if [ "$IT_FAILURES" -ne 0 ]; then
-	bs_show
+	bs_show bob
 	it_show_log
 	it_finish
 fi
@@ -117,11 +118,11 @@ it_check "(a) call summary says 200" grep -q '^call sip:bob@.* status=200 ' <<<"
 it_check "(a) siphon sent RTP and received baresip's" \
 	grep -q ' rtp sent=[1-9][0-9]* recv=[1-9]' <<<"$out"
 it_check "(a) the call ended by siphon's BYE" grep -q 'reason="local BYE"' <<<"$out"
-it_check "(a) baresip answered (CALL_ESTABLISHED)" bs_wait_event CALL_ESTABLISHED 1
-it_check "(a) baresip received siphon's RTP (CALL_RTPESTAB)" bs_wait_event CALL_RTPESTAB 1
-it_check "(a) baresip saw siphon's BYE (CALL_CLOSED)" bs_wait_event CALL_CLOSED 1
-it_check "(a) baresip's decoded audio was written" bs_dump dec "$IT_TMP/bob-dec-a.wav"
-it_check "(a) baresip's encoded audio was written" bs_dump enc "$IT_TMP/bob-enc-a.wav"
+it_check "(a) baresip answered (CALL_ESTABLISHED)" bs_wait_event bob CALL_ESTABLISHED 1
+it_check "(a) baresip received siphon's RTP (CALL_RTPESTAB)" bs_wait_event bob CALL_RTPESTAB 1
+it_check "(a) baresip saw siphon's BYE (CALL_CLOSED)" bs_wait_event bob CALL_CLOSED 1
+it_check "(a) baresip's decoded audio was written" bs_dump bob dec "$IT_TMP/bob-dec-a.wav"
+it_check "(a) baresip's encoded audio was written" bs_dump bob enc "$IT_TMP/bob-enc-a.wav"
 bs_corr "$BARESIP_WAV" "$IT_TMP/rec-a.wav" "(a) siphon's recording of baresip"
 bs_corr "$SIPHON_WAV" "$IT_TMP/bob-dec-a.wav" "(a) baresip's decoding of siphon"
 n=$(access INVITE 200)
@@ -140,10 +141,10 @@ if ! wait_for '^registered' "$ANS_OUT"; then
 	fail "(b) siphon answer (alice) did not register"
 	cat "$ANS_OUT" "$ANS_OUT.err" >&2
 fi
-bs_cmd dial sip:alice@127.0.0.1
-it_check "(b) baresip's call is established (CALL_ESTABLISHED)" bs_wait_event CALL_ESTABLISHED 2
-it_check "(b) baresip received siphon's RTP (CALL_RTPESTAB)" bs_wait_event CALL_RTPESTAB 2
-it_check "(b) siphon's BYE closed baresip's call (CALL_CLOSED)" bs_wait_event CALL_CLOSED 2
+bs_cmd bob dial sip:alice@127.0.0.1
+it_check "(b) baresip's call is established (CALL_ESTABLISHED)" bs_wait_event bob CALL_ESTABLISHED 2
+it_check "(b) baresip received siphon's RTP (CALL_RTPESTAB)" bs_wait_event bob CALL_RTPESTAB 2
+it_check "(b) siphon's BYE closed baresip's call (CALL_CLOSED)" bs_wait_event bob CALL_CLOSED 2
 for ((i = 0; i < WAIT * 10; i++)); do
 	kill -0 "$ANS_PID" 2>/dev/null || break
 	sleep 0.1
@@ -159,7 +160,7 @@ it_check "(b) the caller is baresip's bob" grep -q ' peer=sip:bob@' <<<"$ans"
 it_check "(b) siphon sent RTP and received baresip's" \
 	grep -q ' rtp sent=[1-9][0-9]* recv=[1-9]' <<<"$ans"
 it_check "(b) the call ended by siphon's BYE (--hangup-after)" grep -q 'reason="local BYE"' <<<"$ans"
-it_check "(b) baresip's decoded audio was written" bs_dump dec "$IT_TMP/bob-dec-b.wav"
+it_check "(b) baresip's decoded audio was written" bs_dump bob dec "$IT_TMP/bob-dec-b.wav"
 bs_corr "$BARESIP_WAV" "$IT_TMP/rec-b.wav" "(b) siphon's recording of baresip"
 bs_corr "$SIPHON_WAV" "$IT_TMP/bob-dec-b.wav" "(b) baresip's decoding of siphon"
 n=$(access INVITE 200)
@@ -170,10 +171,10 @@ it_check "no sanitizer report from siphon call/answer" \
 	it_sanitizer_clean "$IT_TMP/call-a.err" "$ANS_OUT.err"
 
 # ---- baresip quits -----------------------------------------------------------------------
-bs_quit
+bs_quit bob
 PIDS=()
 if [ "$IT_FAILURES" -ne 0 ]; then
-	bs_show
+	bs_show bob
 	it_show_log
 fi
 

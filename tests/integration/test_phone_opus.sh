@@ -122,10 +122,12 @@ BARESIP_WAV="$IT_TMP/baresip-play.wav"
 	fail "WAV generator (baresip)"
 # aufile's file must be at ausrc_srate/ausrc_channels (8 kHz mono);
 # baresip resamples to the codec's 48 kHz itself.
-bs_start carol opus.so "$BARESIP_WAV" "opus_bitrate		32000"
+bs_start carol auto "module opus.so" "module aufile.so" "module sndfile.so" \
+	"audio_source aufile,$BARESIP_WAV" "ausrc_srate 8000" "ausrc_channels 1" "call_max_calls 1" \
+	"opus_bitrate 32000"
 
 it_check "(c) baresip registers carol" bs_registered carol@localhost
-it_check "(c) the ctrl_tcp relay is connected" grep -q '"ctl": "connected"' "$IT_TMP/carol.events"
+it_check "(c) the ctrl_tcp relay is connected" bs_wait_ctl carol
 out=$(timeout 40 "$SIPHON" call "sip:carol@$SRV" --server "$SRV" --user alice \
 	--password pw-alice --codecs opus --play "$IT_TMP/play.wav" --record "$IT_TMP/rec-c.wav" \
 	--duration 4 --timeout 20 2>"$IT_TMP/call-c.err")
@@ -136,14 +138,14 @@ it_check "(c) call summary says 200" grep -q '^call sip:carol@.* status=200 ' <<
 it_check "(c) call summary says codec=opus" grep -q ' codec=opus ' <<<"$out"
 it_check "(c) siphon sent RTP and received baresip's" \
 	grep -q ' rtp sent=[1-9][0-9]* recv=[1-9]' <<<"$out"
-it_check "(c) baresip received siphon's RTP (CALL_RTPESTAB)" bs_wait_event CALL_RTPESTAB
-it_check "(c) baresip saw siphon's BYE (CALL_CLOSED)" bs_wait_event CALL_CLOSED
-it_check "(c) baresip's decoded audio was written" bs_dump dec "$IT_TMP/carol-dec.wav"
+it_check "(c) baresip received siphon's RTP (CALL_RTPESTAB)" bs_wait_event carol CALL_RTPESTAB
+it_check "(c) baresip saw siphon's BYE (CALL_CLOSED)" bs_wait_event carol CALL_CLOSED
+it_check "(c) baresip's decoded audio was written" bs_dump carol dec "$IT_TMP/carol-dec.wav"
 bs_corr "$BARESIP_WAV" "$IT_TMP/rec-c.wav" "(c) siphon's recording of baresip"
 bs_corr "$IT_TMP/play.wav" "$IT_TMP/carol-dec.wav" "(c) baresip's decoding of siphon"
 it_check "(c) no sanitizer report" it_sanitizer_clean "$IT_TMP/call-c.err"
-[ "$IT_FAILURES" -eq 0 ] || bs_show
-bs_quit
+[ "$IT_FAILURES" -eq 0 ] || bs_show carol
+bs_quit carol
 cleanup_all
 
 it_alive
