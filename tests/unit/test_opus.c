@@ -31,24 +31,10 @@
 #include "siphon/mem.h"
 #include "siphon/opus.h"
 
+#include "media_harness.h"
 #include "test_util.h"
 
 #define CHIRP_N (2 * SP_AUDIO_RATE)
-
-/* 2 s, 200 -> 3200 Hz, swelling: one sharp autocorrelation peak. */
-static int16_t *chirp(void)
-{
-	int16_t *s = malloc(CHIRP_N * sizeof(*s));
-	assert_non_null(s);
-	double phase = 0;
-	for (int i = 0; i < CHIRP_N; i++) {
-		double t = (double)i / SP_AUDIO_RATE;
-		phase += 2 * M_PI * (200 + 1500 * t) / SP_AUDIO_RATE;
-		double amp = 4000 + 6000 * (0.5 + 0.5 * sin(2 * M_PI * 1.3 * t));
-		s[i] = (int16_t)lrint(amp * sin(phase));
-	}
-	return s;
-}
 
 static double corr(const int16_t *ref, const int16_t *rec, size_t n)
 {
@@ -77,7 +63,7 @@ static void test_round_trip(void **state)
 	(void)state;
 	if (!sp_opus_available())
 		skip();
-	int16_t *in = chirp();
+	int16_t *in = mh_chirp_samples();
 	int16_t *out = calloc(CHIRP_N, sizeof(*out));
 	assert_non_null(out);
 	static const unsigned ptimes[] = {10, 20, 40, 60};
@@ -119,7 +105,7 @@ static void test_loss(void **state)
 	if (!sp_opus_available())
 		skip();
 	enum { N = 160, FRAMES = CHIRP_N / N };
-	int16_t *in = chirp();
+	int16_t *in = mh_chirp_samples();
 	int16_t *plc = calloc(CHIRP_N, sizeof(*plc));
 	int16_t *fec = calloc(CHIRP_N, sizeof(*fec));
 	assert_non_null(plc);
