@@ -7,9 +7,9 @@
  *    ua_prack.c (RFC 3262), UPDATE by ua_update.c (RFC 3311), REFER and
  *    NOTIFY by ua_refer.c (RFC 3515), other methods 405/501;
  *  - outside: INVITE starts a call (180, then 200 with our SDP answer after
- *    the configured delay; with cfg.early_media 183 with the answer, so
- *    media flows before the 200, RFC 3960 §3; 486 when busy, 488 when the offer is not
- *    acceptable), CANCEL stops it (§9.2: 200, then 487), OPTIONS gets 200
+ *    the configured delay, or with cfg.early_media 183 with the answer so
+ *    that media flows before the 200, RFC 3960 §3; 486 when busy, 488 when
+ *    the offer is not acceptable), CANCEL stops it (§9.2: 200, then 487), OPTIONS gets 200
  *    with Allow and Accept (§11.2), MESSAGE 200 (RFC 3428), BYE 481,
  *    unknown methods 501 and known ones we do not serve 405 (§8.2.1);
  *    a Require we do not support gives 420 (§8.2.2.3; timer and replaces
@@ -125,6 +125,23 @@ static void on_noack(void *arg)
 		c->reason = "no ACK";
 }
 
+/* §13.3.1.4: our answer to the INVITE's offer appended to sdp; when the
+ * offer cannot be accepted the call is refused with 488 and the error
+ * returned. */
+static int answer_offer(struct sp_ua_call *c, struct sp_str offer, struct sp_wbuf *sdp)
+{
+	struct sp_ua *ua = c->ua;
+	int rc = ua->cfg.media.answer ? ua->cfg.media.answer(ua->cfg.media.arg, c, offer, sdp)
+				      : -ENOTSUP;
+	if (rc == 0 && sdp->overflow)
+		rc = -ENOSPC;
+	if (rc) {
+		SP_LOG(SP_LOG_INFO, "ua: offer not acceptable (%s): 488", strerror(-rc));
+		sp__ua_uas_reject(c, 488, "488 offer not acceptable");
+	}
+	return rc;
+}
+
 static int answer(struct sp_ua_call *c)
 {
 	struct sp_ua *ua = c->ua;
@@ -155,17 +172,10 @@ static int answer(struct sp_ua_call *c)
 		if (!c->early_reliable)
 			sp_wbuf_put(&sdp, c->early_sdp, c->early_sdp_len);
 	} else if (!c->late_offer) {
-		/* §13.3.1.4: the answer to the INVITE's offer; 488 when the
-		 * offer cannot be accepted. */
-		rc = ua->cfg.media.answer ? ua->cfg.media.answer(ua->cfg.media.arg, c, req.body, &sdp)
-					  : -ENOTSUP;
-		if (rc == 0 && sdp.overflow)
-			rc = -ENOSPC;
+		rc = answer_offer(c, req.body, &sdp);
 		if (rc) {
-			SP_LOG(SP_LOG_INFO, "ua: offer not acceptable (%s): 488", strerror(-rc));
 			sp_msg_free(&req);
 			sp_free(sdp_mem);
-			sp__ua_uas_reject(c, 488, "488 offer not acceptable");
 			return rc;
 		}
 	} else {
@@ -259,7 +269,6 @@ static void on_ist(struct sp_tsx *t, const struct sp_msg *msg, int err, void *ar
  * call (488 when the offer is not acceptable). */
 static int early_answer(struct sp_ua_call *c, const struct sp_msg *req)
 {
-	struct sp_ua *ua = c->ua;
 	struct sp_wbuf sdp;
 	char *mem = sp_malloc(SDP_MAX);
 	if (!mem) {
@@ -267,13 +276,9 @@ static int early_answer(struct sp_ua_call *c, const struct sp_msg *req)
 		return -ENOMEM;
 	}
 	sp_wbuf_init(&sdp, mem, SDP_MAX);
-	int rc = ua->cfg.media.answer(ua->cfg.media.arg, c, req->body, &sdp);
-	if (rc == 0 && sdp.overflow)
-		rc = -ENOSPC;
+	int rc = answer_offer(c, req->body, &sdp);
 	if (rc) {
-		SP_LOG(SP_LOG_INFO, "ua: offer not acceptable (%s): 488", strerror(-rc));
 		sp_free(mem);
-		sp__ua_uas_reject(c, 488, "488 offer not acceptable");
 		return rc;
 	}
 	c->early_sdp = mem;
