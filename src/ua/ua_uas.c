@@ -415,6 +415,8 @@ static void in_dialog(struct sp_ua *ua, struct sp_tsx *st, const struct sp_msg *
 		return;
 	}
 	struct sp_ua_call *c = sp__ua_call_by_dialog(ua, d);
+	void (*rx)(struct sp_ua_call *, struct sp_tsx *, const struct sp_msg *,
+		   const struct sp_tsx_dest *) = NULL;
 	switch (req->method_id) {
 	case SP_METHOD_BYE: /* §15.1.2 */
 		sp__ua_respond(ua, st, req, src, 200, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
@@ -423,49 +425,36 @@ static void in_dialog(struct sp_ua *ua, struct sp_tsx *st, const struct sp_msg *
 		else
 			sp_dialog_table_remove(ua->dialogs, d);
 		return;
-	case SP_METHOD_INVITE: /* §14.2 */
-		if (c)
-			sp__ua_reinvite_rx(c, st, req, src);
-		else
-			sp__ua_respond(ua, st, req, src, 481, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
-		return;
-	case SP_METHOD_PRACK: /* RFC 3262 §3 */
-		if (c && !c->outgoing)
-			sp__ua_prack_rx(c, st, req, src);
-		else
-			sp__ua_respond(ua, st, req, src, 481, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
-		return;
-	case SP_METHOD_INFO: /* RFC 6086 §4.2.2 */
-		if (c)
-			sp__ua_info_rx(c, st, req, src);
-		else
-			sp__ua_respond(ua, st, req, src, 481, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
-		return;
-	case SP_METHOD_REFER: /* RFC 3515 §2.4.2 */
-		if (c)
-			sp__ua_refer_rx(c, st, req, src);
-		else
-			sp__ua_respond(ua, st, req, src, 481, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
-		return;
-	case SP_METHOD_NOTIFY: /* RFC 3515 §2.4.4, RFC 6665 §4.1.3 */
-		if (c)
-			sp__ua_notify_rx(c, st, req, src);
-		else
-			sp__ua_respond(ua, st, req, src, 481, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
-		return;
-	case SP_METHOD_UPDATE: /* RFC 3311 §5.2 */
-		if (c)
-			sp__ua_update_rx(c, st, req, src);
-		else
-			sp__ua_respond(ua, st, req, src, 481, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
-		return;
 	case SP_METHOD_OPTIONS:
 		options(ua, st, req, src);
 		return;
+	case SP_METHOD_INVITE: /* §14.2 */
+		rx = sp__ua_reinvite_rx;
+		break;
+	case SP_METHOD_PRACK: /* RFC 3262 §3: to the callee only */
+		rx = c && !c->outgoing ? sp__ua_prack_rx : NULL;
+		break;
+	case SP_METHOD_INFO: /* RFC 6086 §4.2.2 */
+		rx = sp__ua_info_rx;
+		break;
+	case SP_METHOD_REFER: /* RFC 3515 §2.4.2 */
+		rx = sp__ua_refer_rx;
+		break;
+	case SP_METHOD_NOTIFY: /* RFC 3515 §2.4.4, RFC 6665 §4.1.3 */
+		rx = sp__ua_notify_rx;
+		break;
+	case SP_METHOD_UPDATE: /* RFC 3311 §5.2 */
+		rx = sp__ua_update_rx;
+		break;
 	default:
 		refuse_method(ua, st, req, src);
 		return;
 	}
+	/* A dialog without a call of ours (or a PRACK to the caller): 481. */
+	if (c && rx)
+		rx(c, st, req, src);
+	else
+		sp__ua_respond(ua, st, req, src, 481, NULL, NULL, SP_STR_NULL, SP_STR_NULL);
 }
 
 void sp__ua_on_request(struct sp_tsx_layer *l, struct sp_tsx *st, const struct sp_msg *req,
