@@ -114,10 +114,7 @@ int sp_cmd_answer(int argc, char **argv)
 	double duration = 0, v, expires = 3600, port = 0;
 	int c, rc;
 
-	rc = sp_phone_profile(&p, argc, argv, opts);
-	if (rc)
-		return rc;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = sp_phone_getopt(&p, argc, argv, opts)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -170,12 +167,10 @@ int sp_cmd_answer(int argc, char **argv)
 				return SP_EXIT_USAGE;
 			p.session_expires = (uint32_t)v;
 			break;
+		case PH_GETOPT_BAD:
+			return SP_EXIT_USAGE;
 		default:
-			rc = sp_phone_opt(&p, c, optarg);
-			if (rc == 1)
-				break;
-			if (rc == 0)
-				usage(stderr);
+			usage(stderr);
 			return SP_EXIT_USAGE;
 		}
 	}

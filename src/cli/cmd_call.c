@@ -169,10 +169,7 @@ int sp_cmd_call(int argc, char **argv)
 	bool dtmf_info = false;
 	int c, rc;
 
-	rc = sp_phone_profile(&p, argc, argv, opts);
-	if (rc)
-		return rc;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = sp_phone_getopt(&p, argc, argv, opts)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -216,12 +213,10 @@ int sp_cmd_call(int argc, char **argv)
 				return SP_EXIT_USAGE;
 			p.min_se = (uint32_t)v;
 			break;
+		case PH_GETOPT_BAD:
+			return SP_EXIT_USAGE;
 		default:
-			rc = sp_phone_opt(&p, c, optarg);
-			if (rc == 1)
-				break;
-			if (rc == 0)
-				usage(stderr);
+			usage(stderr);
 			return SP_EXIT_USAGE;
 		}
 	}

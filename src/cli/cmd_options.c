@@ -69,18 +69,12 @@ static int run(int argc, char **argv, bool message)
 	struct sp_phone p = { .verb = message ? "message" : "options" };
 	int c, rc;
 
-	rc = sp_phone_profile(&p, argc, argv, opts);
-	if (rc)
-		return rc;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = sp_phone_getopt(&p, argc, argv, opts)) != -1) {
 		if (c == 'h') {
 			usage(stdout, message);
 			return SP_EXIT_OK;
 		}
-		rc = sp_phone_opt(&p, c, optarg);
-		if (rc == 1)
-			continue;
-		if (rc == 0)
+		if (c != PH_GETOPT_BAD)
 			usage(stderr, message);
 		return SP_EXIT_USAGE;
 	}

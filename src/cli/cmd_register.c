@@ -59,10 +59,7 @@ int sp_cmd_register(int argc, char **argv)
 	char *end;
 	int c, rc;
 
-	rc = sp_phone_profile(&p, argc, argv, opts);
-	if (rc)
-		return rc;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = sp_phone_getopt(&p, argc, argv, opts)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -78,12 +75,10 @@ int sp_cmd_register(int argc, char **argv)
 			if (sp_phone_number(&p, "--duration", optarg, 86400 * 365, &duration))
 				return SP_EXIT_USAGE;
 			break;
+		case PH_GETOPT_BAD:
+			return SP_EXIT_USAGE;
 		default:
-			rc = sp_phone_opt(&p, c, optarg);
-			if (rc == 1)
-				break;
-			if (rc == 0)
-				usage(stderr);
+			usage(stderr);
 			return SP_EXIT_USAGE;
 		}
 	}

@@ -232,6 +232,25 @@ int sp_phone_opt(struct sp_phone *p, int id, const char *arg)
 	}
 }
 
+int sp_phone_getopt(struct sp_phone *p, int argc, char **argv, const struct option *opts)
+{
+	if (!p->profiled) {
+		p->profiled = true;
+		if (sp_phone_profile(p, argc, argv, opts) != 0)
+			return PH_GETOPT_BAD;
+	}
+	for (;;) {
+		int c = getopt_long(argc, argv, "h", opts, NULL);
+		if (c == -1 || c == 'h' || c == '?')
+			return c;
+		int rc = sp_phone_opt(p, c, optarg);
+		if (rc == 0)
+			return c; /* the verb's own */
+		if (rc != 1)
+			return PH_GETOPT_BAD;
+	}
+}
+
 /* ---- media hooks ---- */
 
 static const char *record_path(struct sp_phone *p, char *buf, size_t cap)

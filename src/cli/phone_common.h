@@ -109,6 +109,7 @@ struct sp_phone {
 	struct sp_ua *ua;
 	int sigfd;
 	bool signalled;
+	bool profiled;	  /* sp_phone_getopt applied the profile */
 	unsigned calls_seen;
 	char ip[64], domain[128], user_part[96];
 	struct sp_sa server_sa;
@@ -128,6 +129,16 @@ struct sp_phone {
 /* Applies one common or media flag. Returns 1 when it was one, 0 when not,
  * or SP_EXIT_USAGE after printing why the value is bad. */
 int sp_phone_opt(struct sp_phone *p, int id, const char *arg);
+
+#define PH_GETOPT_BAD (-2)
+
+/* getopt_long over argv with the verb's table opts, the profile file
+ * (sp_phone_profile) applied before the first option and each common or
+ * media flag applied as it comes (sp_phone_opt). Returns the next option
+ * that is the verb's own ('h', its letters, '?' for an unknown one), -1 at
+ * the end, or PH_GETOPT_BAD after printing why a value or the profile is
+ * bad (the verb then exits with SP_EXIT_USAGE). */
+int sp_phone_getopt(struct sp_phone *p, int argc, char **argv, const struct option *opts);
 
 /* Applies the profile file (phone_profile.c: --profile FILE in argv, else
  * $SIPHON_PROFILE, else ~/.config/siphon/profile if present) through
