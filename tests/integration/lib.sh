@@ -9,7 +9,7 @@
 #
 #   it_init                  temp dir ($IT_TMP), cleanup trap, tool checks
 #   it_need TOOL...          fail unless each tool is on PATH
-#   it_free_port             prints a port free for both UDP and TCP on 127.0.0.1
+#   it_free_port [N]         prints a port P with P..P+N-1 free for UDP and TCP on 127.0.0.1
 #   it_start [ARGS...]       starts siphon serve on UDP+TCP 127.0.0.1:$IT_PORT with
 #                            $IT_WORKERS workers (default 2) and ARGS; waits for
 #                            the "listening on" lines; sets IT_PID, IT_PORT
@@ -106,25 +106,30 @@ it_init() {
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 }
 
-# A port free for UDP and TCP on 127.0.0.1 at the moment of the call (the
-# kernel's choice for an ephemeral TCP bind, then a UDP bind of the same).
+# it_free_port [N]: prints a port P such that P..P+N-1 (N defaults to 1) are
+# free for UDP and TCP on 127.0.0.1 at the moment of the call. P is drawn at
+# random below the kernel's ephemeral range (net.ipv4.ip_local_port_range,
+# 32768+ here), so an outgoing connection of a neighbouring test cannot take
+# P+1 between this call and the bind (baresip binds TLS on its SIP port + 1).
 it_free_port() {
-	"$IT_PY" - <<'EOF'
-import socket, sys
-for _ in range(50):
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    t.bind(("127.0.0.1", 0))
-    port = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", port))
-    except OSError:
-        t.close()
-        continue
-    u.close()
-    t.close()
-    print(port)
-    sys.exit(0)
+	"$IT_PY" - "${1:-1}" <<'EOF'
+import random, socket, sys
+n = int(sys.argv[1])
+def free(port):
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+for _ in range(200):
+    port = random.randrange(20000, 32700 - n)
+    if all(free(port + i) for i in range(n)):
+        print(port)
+        sys.exit(0)
 sys.exit("no free port")
 EOF
 }
@@ -271,7 +276,7 @@ it_sipp_uas() {
 	local scen=$1 port=$2
 	shift 2
 	(cd "$IT_TMP" && exec timeout 30 sipp -sf "$scen" -i "$IT_HOST" -p "$port" \
-		-mp "$(it_free_port)" -m 1 -nostdin -timeout 25 -timeout_error -trace_err "$@" \
+		-mp "$(it_free_port 4)" -m 1 -nostdin -timeout 25 -timeout_error -trace_err "$@" \
 		>"$IT_TMP/sipp-$port.out" 2>&1) &
 	IT_SIPP_PID=$!
 	IT_SIPP_OUT="$IT_TMP/sipp-$port.out"

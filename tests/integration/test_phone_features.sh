@@ -183,7 +183,7 @@ it_stop
 if command -v sipp >/dev/null 2>&1; then
 	PORT=$(it_free_port)
 	(cd "$IT_TMP" && exec timeout 30 sipp -sf "$IT_SCEN/phone/uas_100rel.xml" -i "$IT_HOST" \
-		-p "$PORT" -mp "$(it_free_port)" -m 1 -nostdin -timeout 25 -timeout_error -trace_err \
+		-p "$PORT" -mp "$(it_free_port 4)" -m 1 -nostdin -timeout 25 -timeout_error -trace_err \
 		>"$IT_TMP/sipp-100rel.out" 2>&1) &
 	SIPP_PID=$!
 	sleep 0.5

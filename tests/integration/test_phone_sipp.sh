@@ -55,7 +55,7 @@ for ((i = 0; i < 100; i++)); do
 done
 it_check "answer listens on the port asked" grep -q "^listening on $IT_HOST:$APORT" "$IT_TMP/answer.out"
 (cd "$IT_TMP" && timeout 30 sipp -sf "$SC/uac_call.xml" "$IT_HOST:$APORT" -i "$IT_HOST" \
-	-p "$(it_free_port)" -mp "$(it_free_port)" -m 1 -nostdin -timeout 25 -timeout_error \
+	-p "$(it_free_port)" -mp "$(it_free_port 4)" -m 1 -nostdin -timeout 25 -timeout_error \
 	-trace_err >"$IT_TMP/sipp-uac.out" 2>&1)
 rc=$?
 it_check "SIPp caller scenario passed (exit $rc)" test "$rc" -eq 0

@@ -36,7 +36,7 @@ bs_start() {
 	local name=$1 mode=$2 dir="$IT_TMP/$1" sip ctl
 	shift 2
 	mkdir -p "$dir/dumps"
-	sip=$(it_free_port)
+	sip=$(it_free_port 2) # baresip binds SIP/TLS on the next port
 	ctl=$(it_free_port)
 	{
 		cat <<EOF
