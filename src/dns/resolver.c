@@ -49,14 +49,17 @@ static void lib_init(void)
 	    ares_library_init_mem(ARES_LIB_INIT_ALL, ares_malloc_cb, sp_free, ares_realloc_cb);
 }
 
+static void arm_timer(struct sp_dns *d, bool after_expiry);
+
 static void on_timer(void *arg)
 {
 	struct sp_dns *d = arg;
 	ares_process_fd(d->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-	sp__dns_timer_update(d);
+	arm_timer(d, true);
 }
 
-void sp__dns_timer_update(struct sp_dns *d)
+/* The loop's timer follows c-ares' next timeout. */
+static void arm_timer(struct sp_dns *d, bool after_expiry)
 {
 	struct timeval tv;
 	if (d->destroying)
@@ -66,7 +69,19 @@ void sp__dns_timer_update(struct sp_dns *d)
 		return;
 	}
 	uint64_t ms = (uint64_t)tv.tv_sec * 1000 + ((uint64_t)tv.tv_usec + 999) / 1000;
+	/* c-ares 1.18 can keep reporting a timeout due now that
+	 * ares_process_fd() does not act on (seen after a server refused
+	 * one of two queries with ICMP port unreachable: nothing happens
+	 * until the other query times out). Re-arming at 0 would spin the
+	 * loop until then; 10 ms later is soon enough for a DNS timeout. */
+	if (ms == 0 && after_expiry)
+		ms = 10;
 	sp_timer_start(d->loop, &d->tmr, ms, on_timer, d);
+}
+
+void sp__dns_timer_update(struct sp_dns *d)
+{
+	arm_timer(d, false);
 }
 
 static void on_io(int fd, unsigned events, void *arg)
