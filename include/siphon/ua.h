@@ -16,7 +16,11 @@
  * with one, every request outside a dialog is sent to it with a loose
  * Route naming it; without, requests go to the Request-URI's host: an IP
  * literal, or a name the application resolved (RFC 3263, sp_dns) and
- * handed over with sp_ua_set_host. The UA itself sends no DNS query.
+ * handed over with sp_ua_set_host. Any other name (a peer's Contact or
+ * Record-Route naming a host, a Refer-To target) is looked up by the UA
+ * itself as RFC 3263 §4 says when cfg.dns is given (the request waits for
+ * the answer; a name that does not resolve is a transport error), and
+ * without cfg.dns the UA sends no DNS query and such a request fails.
  *
  * Within a dialog (ua_reinvite.c, ua_info.c): re-INVITE both ways (hold
  * and resume as UAC with glare handling, §14; answering a peer's
@@ -63,6 +67,8 @@
 #include "siphon/print.h"
 #include "siphon/sa.h"
 #include "siphon/tsx.h"
+
+struct sp_dns; /* siphon/dns.h */
 
 struct sp_ua;
 struct sp_ua_call; /* sp_mem object */
@@ -171,6 +177,9 @@ struct sp_ua_config {
 	const char *display;	      /* From display name, or NULL */
 	const char *user_agent;	      /* User-Agent/Server value; NULL: "siphon" */
 	const struct sp_tsx_config *tsx; /* timers; NULL: RFC 3261 defaults */
+	struct sp_dns *dns;	      /* resolver on the same loop for host names
+				       * (must outlive the UA); NULL: IP literals
+				       * and sp_ua_set_host names only */
 	bool auto_answer;	      /* answer incoming calls by themselves */
 	uint32_t answer_delay_ms;     /* ... this long after the 180 */
 	bool early_media;	      /* UAS: answer an INVITE's offer at once in a
@@ -226,7 +235,8 @@ void sp_ua_destroy(struct sp_ua *ua);
 /* Where requests to the host name go (an RFC 3263 result the application
  * got, e.g. from sp_dns_resolve_sip): a URI naming host (case-insensitive)
  * is sent to addr over tp (the URI's port and ;transport=, when given,
- * still win). The same name again replaces its entry. Returns 0, -EINVAL
+ * still win), without a lookup by cfg.dns. The same name again replaces
+ * its entry. Returns 0, -EINVAL
  * (no name, an IP literal, unset addr, a transport other than UDP/TCP),
  * -ENOSPC (8 names already). */
 int sp_ua_set_host(struct sp_ua *ua, const char *host, const struct sp_sa *addr,

@@ -628,6 +628,8 @@ int sp_phone_start(struct sp_phone *p, bool need_server)
 		return SP_EXIT_USAGE;
 	}
 	rc = resolve_names(p);
+	if (rc == 0)
+		rc = sp_phone_resolver(p, false);
 	if (rc)
 		return rc;
 	if (p->local_ip) {
@@ -653,6 +655,7 @@ int sp_phone_start(struct sp_phone *p, bool need_server)
 		.domain = p->domain[0] ? p->domain : NULL,
 		.password = p->password,
 		.user_agent = "siphon",
+		.dns = p->resolver, /* names met later: Contact, Record-Route */
 		.auto_answer = p->auto_answer,
 		.answer_delay_ms = p->answer_delay_ms,
 		.rel100 = p->rel100,
@@ -779,6 +782,8 @@ void sp_phone_stop(struct sp_phone *p)
 		sp_ua_destroy(p->ua);
 		p->ua = NULL;
 	}
+	sp_dns_destroy(p->resolver); /* after the UA, which uses it */
+	p->resolver = NULL;
 	while (p->media)
 		cm_free(p->media); /* calls dropped without an end */
 	if (p->loop) {

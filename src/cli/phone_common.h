@@ -120,6 +120,7 @@ struct sp_phone {
 	char target_host[128];	  /* a direct target's host name, resolved */
 	struct sp_dns_target target_dest;
 	void *resolving;	  /* the lookup sp_phone_resolve runs */
+	struct sp_dns *resolver;  /* sp_phone_resolve's and the UA's (cfg.dns) */
 	struct call_media *media; /* every call's media (phone_common.c) */
 	int reg_status; /* -1 pending, else the last REGISTER's status */
 	uint32_t reg_expires;
@@ -146,6 +147,13 @@ int sp_phone_getopt(struct sp_phone *p, int argc, char **argv, const struct opti
  * command line, which overrides it. Returns 0 or an exit code after
  * printing the file, line and problem. */
 int sp_phone_profile(struct sp_phone *p, int argc, char **argv, const struct option *opts);
+
+/* Makes p->resolver, the verb's (phone_resolve.c), unless made already:
+ * the server of --dns, else /etc/resolv.conf; UDP and TCP targets.
+ * Returns 0, or (required) an exit code after printing why; not required,
+ * a failure leaves p->resolver NULL and returns 0 (the UA then sends to
+ * IP literals only). */
+int sp_phone_resolver(struct sp_phone *p, bool required);
 
 /* RFC 3263 (phone_resolve.c): the targets for sip:HOST[:PORT] with
  * ;transport= when tp is UDP or TCP, looked up with --dns's server (else

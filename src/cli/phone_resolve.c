@@ -4,7 +4,9 @@
  * (NAPTR, SRV, A/AAAA; the servers of --dns, else /etc/resolv.conf) before
  * the UA starts; the UA is told where the name goes (sp_ua_set_host). For
  * the server every target on the first one's transport is kept: the UA
- * fails over to the next (RFC 3263 §4.3, sp_ua_add_server).
+ * fails over to the next (RFC 3263 §4.3, sp_ua_add_server). The same
+ * resolver then serves the UA for names it meets later (a peer's Contact
+ * or Record-Route, cfg.dns).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,13 +45,29 @@ static bool lookup_done(struct sp_phone *p)
 	return ((struct lookup *)p->resolving)->done;
 }
 
+int sp_phone_resolver(struct sp_phone *p, bool required)
+{
+	if (p->resolver)
+		return 0;
+	const char *servers[1] = { p->dns };
+	struct sp_dns_config cfg = {
+		.servers = p->dns ? servers : NULL,
+		.nservers = p->dns ? 1 : 0,
+		/* The UA speaks UDP and TCP (no TLS in this delivery). */
+		.transports = SP_DNS_TP(SP_TP_UDP) | SP_DNS_TP(SP_TP_TCP),
+	};
+	int rc = sp_dns_create(&p->resolver, p->loop, &cfg);
+	if (rc && (required || p->verbose))
+		fprintf(stderr, "siphon %s: DNS resolver: %s\n", p->verb, strerror(-rc));
+	return rc && required ? SP_EXIT_FAIL : 0;
+}
+
 int sp_phone_resolve(struct sp_phone *p, const char *host, uint16_t port, enum sp_transport tp,
 		     struct sp_dns_target *out, unsigned max, unsigned *n)
 {
 	char text[300];
 	struct sp_uri uri;
 	struct sp_parse_error perr;
-	struct sp_dns *dns = NULL;
 	struct lookup l = { .out = out, .max = max ? max : 1 };
 	int w = snprintf(text, sizeof(text), "sip:%s", host);
 	if (port)
@@ -62,23 +80,19 @@ int sp_phone_resolve(struct sp_phone *p, const char *host, uint16_t port, enum s
 		fprintf(stderr, "siphon %s: invalid host name '%s'\n", p->verb, host);
 		return SP_EXIT_USAGE;
 	}
-	const char *servers[1] = { p->dns };
-	struct sp_dns_config cfg = {
-		.servers = p->dns ? servers : NULL,
-		.nservers = p->dns ? 1 : 0,
-		/* The UA speaks UDP and TCP (no TLS in this delivery). */
-		.transports = SP_DNS_TP(SP_TP_UDP) | SP_DNS_TP(SP_TP_TCP),
-	};
-	int rc = sp_dns_create(&dns, p->loop, &cfg);
-	if (rc == 0)
-		rc = sp_dns_resolve_sip(dns, &uri, on_targets, &l, NULL);
+	struct sp_dns_query *q = NULL;
+	int rc = sp_phone_resolver(p, true);
+	if (rc)
+		return rc;
+	rc = sp_dns_resolve_sip(p->resolver, &uri, on_targets, &l, &q);
 	if (rc == 0) {
 		p->resolving = &l;
 		sp_phone_run(p, lookup_done, sp_loop_now(p->loop) + RESOLVE_MS, true);
 		p->resolving = NULL;
+		if (!l.done)
+			sp_dns_cancel(q);
 		rc = l.done ? l.err : p->signalled ? -EINTR : -ETIMEDOUT;
 	}
-	sp_dns_destroy(dns); /* a lookup still pending is cancelled */
 	if (rc == 0 && out[0].tp != SP_TP_UDP && out[0].tp != SP_TP_TCP)
 		rc = -EPROTONOSUPPORT;
 	if (rc) {

@@ -47,6 +47,8 @@ int sp__ua_send(struct sp_ua *ua, const struct sp_tsx_dest *d, const void *buf, 
 {
 	if (!ua->net)
 		return -ESHUTDOWN;
+	if (sp__ua_dest_pending(d))
+		return sp__ua_name_send(ua, d, buf, len);
 	if (ua->cfg.trace)
 		ua->cfg.trace(ua->cfg.trace_arg, true, &d->addr, buf, len);
 	switch (d->tp) {
@@ -96,17 +98,11 @@ int sp__ua_uri_dest(struct sp_ua *ua, const struct sp_uri *uri, bool out_of_dial
 		return -EDESTADDRREQ;
 	uint16_t port = uri->hp.has_port ? uri->hp.port : 5060;
 	d->tp = ua->cfg.tp;
-	if (sp_sa_from_host(&d->addr, uri->hp.host, port) != 0) {
-		/* No DNS here: a name the application resolved, or nothing. */
-		unsigned i = 0;
-		while (i < ua->nhosts && !sp_str_caseeq_c(uri->hp.host, ua->hosts[i].name))
-			i++;
-		if (i == ua->nhosts)
-			return -EDESTADDRREQ;
-		d->addr = ua->hosts[i].addr;
-		d->tp = ua->hosts[i].tp;
-		if (uri->hp.has_port)
-			sp_sa_set_port(&d->addr, port);
+	/* RFC 3263 §4: maddr, when present, names where the request goes. */
+	if (sp_sa_from_host(&d->addr, uri->maddr.p ? uri->maddr : uri->hp.host, port) != 0) {
+		int rc = sp__ua_name_dest(ua, uri, d);
+		if (rc || sp__ua_dest_pending(d))
+			return rc; /* the lookup chose the transport */
 	}
 	if (uri->transport.p)
 		d->tp = sp_str_caseeq_c(uri->transport, "tcp") ? SP_TP_TCP : SP_TP_UDP;
@@ -150,27 +146,6 @@ bool sp__ua_server_failover(struct sp_ua *ua, const struct sp_sa *failed, unsign
 		       s);
 	}
 	return true;
-}
-
-int sp_ua_set_host(struct sp_ua *ua, const char *host, const struct sp_sa *addr,
-		   enum sp_transport tp)
-{
-	struct sp_sa probe;
-	size_t len = host ? strlen(host) : 0;
-	if (!len || len >= sizeof(ua->hosts[0].name) || !addr || !addr->len ||
-	    (tp != SP_TP_UDP && tp != SP_TP_TCP) || sp_sa_from_host(&probe, sp_str_c(host), 0) == 0)
-		return -EINVAL;
-	unsigned i = 0;
-	while (i < ua->nhosts && strcasecmp(ua->hosts[i].name, host) != 0)
-		i++;
-	if (i == UA_HOSTS)
-		return -ENOSPC;
-	memcpy(ua->hosts[i].name, host, len + 1);
-	ua->hosts[i].addr = *addr;
-	ua->hosts[i].tp = tp;
-	if (i == ua->nhosts)
-		ua->nhosts++;
-	return 0;
 }
 
 int sp__ua_via(struct sp_ua *ua, char *buf, size_t cap)
@@ -422,6 +397,7 @@ void sp_ua_destroy(struct sp_ua *ua)
 	sp__ua_ood_release_all(ua, true);
 	/* No callbacks from here: the layer terminates silently. */
 	sp_tsx_layer_destroy(ua->tsx);
+	sp__ua_names_destroy(ua);
 	sp__ua_ood_release_all(ua, false);
 	sp_dialog_table_destroy(ua->dialogs);
 	sp_net_destroy(ua->net);

@@ -5,6 +5,7 @@
  *   ua_ood.c      a request outside a dialog with digest retries (NICT)
  *   ua_register.c the registration client (§10.2)
  *   ua_keepalive.c keep-alive and failure of the flow to the server (RFC 5626)
+ *   ua_names.c    host names the UA sends to (RFC 3263), looked up with cfg.dns
  *   ua_uac.c      outgoing calls (§13.2, §9.1)
  *   ua_uas.c      incoming calls (§13.3) and requests received (§8.2)
  *   ua_call.c     what both sides share: state, BYE (§15), the end
@@ -33,6 +34,8 @@
 #define UA_SDP_MAX 8192
 #define UA_SERVERS 8	/* addresses of the server (sp_ua_add_server) */
 #define UA_HOSTS 8	/* names the application resolved (sp_ua_set_host) */
+#define UA_NAMES 32	/* names known, those included (ua_names.c) */
+#define NAME_QUEUE 8	/* messages waiting for one name's lookup */
 #define PING_RING 16 /* keep-alive send times kept (ua_keepalive.c) */
 
 /* ---- digest client (ua_auth.c) ---- */
@@ -108,12 +111,7 @@ struct sp_ua {
 	struct sp_sa servers[UA_SERVERS]; /* RFC 3263 targets, failover order */
 	unsigned nservers, server_idx;
 	char route[128];	  /* "Route: <sip:ip:port;lr>\r\n" or "" */
-	struct {
-		char name[128];
-		struct sp_sa addr;
-		enum sp_transport tp;
-	} hosts[UA_HOSTS];	  /* sp_ua_set_host */
-	unsigned nhosts;
+	struct sp__ua_name *names[UA_NAMES]; /* ua_names.c */
 	uint32_t t1, t2;
 	struct sp__ua_reg reg;
 	struct sp_ua_call *calls; /* list, each referenced */
@@ -237,9 +235,30 @@ struct sp_ua_call {
  * ACKs and 2xx retransmissions). */
 int sp__ua_send(struct sp_ua *ua, const struct sp_tsx_dest *d, const void *buf, size_t len);
 /* Where a request to uri goes: the server when out_of_dialog and one is
- * set, else the URI's host (an IP literal), port and transport. */
+ * set, else the URI's host (an IP literal, or a name: sp__ua_name_dest),
+ * port and transport. */
 int sp__ua_uri_dest(struct sp_ua *ua, const struct sp_uri *uri, bool out_of_dialog,
 		    struct sp_tsx_dest *d);
+
+/* ua_names.c */
+/* The destination of uri, whose host is not an IP literal: a name given
+ * to sp_ua_set_host (the URI's port wins), else, with cfg.dns, the RFC
+ * 3263 result (cached), or a pending destination that sp__ua_send queues
+ * until the lookup ends. Returns 0, -EDESTADDRREQ (no resolver, or the
+ * host cannot be looked up), -EHOSTUNREACH (the name failed within the
+ * last 30 s: its lookup failed or gave no target we can use), -ENOSPC
+ * (every slot busy), -ENOMEM. */
+int sp__ua_name_dest(struct sp_ua *ua, const struct sp_uri *uri, struct sp_tsx_dest *d);
+/* True when d stands for a name still being looked up. */
+bool sp__ua_dest_pending(const struct sp_tsx_dest *d);
+/* sp__ua_send for such a d: sends to what the name resolved to, or
+ * queues buf (once: a retransmission of queued bytes is not queued
+ * again). Returns 0, -EHOSTUNREACH (the name failed, or its slot went to
+ * another name), -ENOBUFS (queue full) or -ENOMEM. */
+int sp__ua_name_send(struct sp_ua *ua, const struct sp_tsx_dest *d, const void *buf, size_t len);
+/* Cancels the lookups, drops what waits, frees the table. */
+void sp__ua_names_destroy(struct sp_ua *ua);
+
 /* The media type of msg's Content-Type, without parameters or blanks
  * ("application/sdp"); empty when there is none. */
 struct sp_str sp__ua_media_type(const struct sp_msg *msg);

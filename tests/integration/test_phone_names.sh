@@ -8,6 +8,11 @@
 #   - a direct request to a name (no --server): OPTIONS to
 #     sip:carol@host.example.test:PORT reaches carol's `siphon answer
 #     --port PORT` (200);
+#   - names met in a call (RFC 3263 by the UA itself): a SIPp callee whose
+#     200 record-routes through rr.example.test and names
+#     peer.example.test in its Contact: the ACK and the BYE reach it after
+#     an A lookup of rr.example.test; the same callee without Record-Route:
+#     after an A lookup of peer.example.test;
 #   - a name that does not exist: register exits 1 saying it cannot be
 #     resolved;
 #   - failover (RFC 3263 §4.3): failover.example.test's SRV names first a
@@ -40,6 +45,8 @@ cat >"$IT_TMP/zone.json" <<EOF
   {"name": "_sip._udp.example.test", "type": "SRV", "priority": 0, "weight": 1,
    "port": $IT_PORT, "target": "host.example.test"},
   {"name": "host.example.test", "type": "A", "address": "127.0.0.1"},
+  {"name": "rr.example.test", "type": "A", "address": "127.0.0.1"},
+  {"name": "peer.example.test", "type": "A", "address": "127.0.0.1"},
   {"name": "_sip._udp.failover.example.test", "type": "SRV", "priority": 10, "weight": 1,
    "port": $DEAD_PORT, "target": "host.example.test"},
   {"name": "_sip._udp.failover.example.test", "type": "SRV", "priority": 20, "weight": 1,
@@ -85,6 +92,23 @@ bob_stop
 it_check "OPTIONS to host.example.test:PORT answered 200 (got $rc: $(head -1 <<<"$out"))" \
 	test "$rc" -eq 0
 
+# --- names in the callee's Record-Route and Contact --------------------------------------
+# (the caller knows no name when it starts: it calls SIPp by address)
+names_call() { # WHAT RR_HEADER NAME: a call whose in-dialog requests go to NAME
+	local port out rc
+	port=$(it_free_port)
+	it_sipp_uas "$IT_SCEN/phone/uas_names.xml" "$port" -key rr "${2//PORT/$port}"
+	out=$(timeout 30 "$SIPHON" call "sip:uas@127.0.0.1:$port" --dns "$DNS" --user alice \
+		--duration 1 --timeout 10 2>"$IT_TMP/names-$3.err")
+	rc=$?
+	echo "$1: $out"
+	it_sipp_done "$1: the ACK and the BYE reached the callee"
+	it_check "$1: call exits 0 (got $rc)" test "$rc" -eq 0
+	it_check "$1: the caller looked up $3" grep -q "^$3 A" "$IT_TMP/dns.log"
+}
+names_call "Record-Route by name" "Record-Route: <sip:rr.example.test:PORT;lr>" rr.example.test
+names_call "Contact by name" "X-Route: none" peer.example.test
+
 # --- a name that does not exist ---------------------------------------------------------
 out=$(timeout 30 "$SIPHON" register --server nosuch.example.test --dns "$DNS" --user alice \
 	--password x 2>&1)
@@ -128,6 +152,7 @@ rc=$?
 it_check "profile readable by others: refused (exit 2, got $rc)" test "$rc" -eq 2
 it_check "profile readable by others: says chmod 600" grep -q 'chmod 600' <<<"$out"
 it_check "server alive" it_alive
-it_check "no sanitizer report" it_sanitizer_clean "$A.err" "$IT_TMP/call.err"
+it_check "no sanitizer report" it_sanitizer_clean "$A.err" "$IT_TMP/call.err" \
+	"$IT_TMP"/names-*.err
 it_stop
 it_finish
