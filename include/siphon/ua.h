@@ -68,7 +68,8 @@
 #include "siphon/sa.h"
 #include "siphon/tsx.h"
 
-struct sp_dns; /* siphon/dns.h */
+struct sp_dns;	     /* siphon/dns.h */
+struct sp_dns_target; /* siphon/dns.h */
 
 struct sp_ua;
 struct sp_ua_call; /* sp_mem object */
@@ -234,13 +235,14 @@ void sp_ua_destroy(struct sp_ua *ua);
 
 /* Where requests to the host name go (an RFC 3263 result the application
  * got, e.g. from sp_dns_resolve_sip): a URI naming host (case-insensitive)
- * is sent to addr over tp (the URI's port and ;transport=, when given,
- * still win), without a lookup by cfg.dns. The same name again replaces
- * its entry. Returns 0, -EINVAL
- * (no name, an IP literal, unset addr, a transport other than UDP/TCP),
- * -ENOSPC (8 names already). */
-int sp_ua_set_host(struct sp_ua *ua, const char *host, const struct sp_sa *addr,
-		   enum sp_transport tp);
+ * is sent to t[0] (the URI's port and ;transport=, when given, still
+ * win), without a lookup by cfg.dns; a request outside a dialog that
+ * times out, meets a transport error or gets 503 there goes again to
+ * t[1], and so on (RFC 3263 §4.3; without a server). The same name again
+ * replaces its entry. Returns 0, -EINVAL (no name, an IP literal, no
+ * target, an unset address, a transport other than UDP/TCP), -ENOSPC (8
+ * names already). Only the first 8 targets are kept. */
+int sp_ua_set_host(struct sp_ua *ua, const char *host, const struct sp_dns_target *t, unsigned nt);
 
 /* Another address of the server (cfg.server is the first): the next
  * target of the server's RFC 3263 lookup, on the same transport. A

@@ -582,12 +582,13 @@ static int resolve_names(struct sp_phone *p)
 	}
 	if (p->server || !p->target_host[0])
 		return 0;
-	rc = sp_phone_resolve(p, p->target_host, 0, p->tp, &p->target_dest, 1, NULL);
+	rc = sp_phone_resolve(p, p->target_host, 0, p->tp, p->target_dests, 8,
+			      &p->ntarget_dests);
 	if (rc)
 		return rc;
 	if (!p->tp)
-		p->tp = p->target_dest.tp;
-	p->server_sa = p->target_dest.addr; /* only for the local address */
+		p->tp = p->target_dests[0].tp;
+	p->server_sa = p->target_dests[0].addr; /* only for the local address */
 	return 0;
 }
 
@@ -701,8 +702,7 @@ int sp_phone_start(struct sp_phone *p, bool need_server)
 	for (unsigned i = 1; i < p->nserver_targets; i++)
 		sp_ua_add_server(p->ua, &p->server_targets[i].addr); /* RFC 3263 §4.3 */
 	if (p->target_host[0]) {
-		rc = sp_ua_set_host(p->ua, p->target_host, &p->target_dest.addr,
-				    p->target_dest.tp);
+		rc = sp_ua_set_host(p->ua, p->target_host, p->target_dests, p->ntarget_dests);
 		if (rc) {
 			fprintf(stderr, "siphon %s: %s: %s\n", p->verb, p->target_host,
 				strerror(-rc));

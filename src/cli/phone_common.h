@@ -118,7 +118,8 @@ struct sp_phone {
 	struct sp_dns_target server_targets[8]; /* ... its targets */
 	unsigned nserver_targets;
 	char target_host[128];	  /* a direct target's host name, resolved */
-	struct sp_dns_target target_dest;
+	struct sp_dns_target target_dests[8]; /* a direct target's host name */
+	unsigned ntarget_dests;
 	void *resolving;	  /* the lookup sp_phone_resolve runs */
 	struct sp_dns *resolver;  /* sp_phone_resolve's and the UA's (cfg.dns) */
 	struct call_media *media; /* every call's media (phone_common.c) */

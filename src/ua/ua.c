@@ -134,7 +134,7 @@ int sp_ua_add_server(struct sp_ua *ua, const struct sp_sa *addr)
 	return 0;
 }
 
-bool sp__ua_server_failover(struct sp_ua *ua, const struct sp_sa *failed, unsigned tries)
+static bool server_failover(struct sp_ua *ua, const struct sp_sa *failed, unsigned tries)
 {
 	if (!ua->has_server || tries + 1 >= ua->nservers)
 		return false;
@@ -146,6 +146,13 @@ bool sp__ua_server_failover(struct sp_ua *ua, const struct sp_sa *failed, unsign
 		       s);
 	}
 	return true;
+}
+
+bool sp__ua_failover(struct sp_ua *ua, const struct sp_tsx_dest *failed, unsigned tries)
+{
+	if (ua->has_server)
+		return server_failover(ua, &failed->addr, tries);
+	return sp__ua_name_failover(ua, failed, tries);
 }
 
 int sp__ua_via(struct sp_ua *ua, char *buf, size_t cap)

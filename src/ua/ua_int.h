@@ -36,6 +36,7 @@
 #define UA_HOSTS 8	/* names the application resolved (sp_ua_set_host) */
 #define UA_NAMES 32	/* names known, those included (ua_names.c) */
 #define NAME_QUEUE 8	/* messages waiting for one name's lookup */
+#define UA_NAME_TARGETS 8 /* RFC 3263 targets kept per name */
 #define PING_RING 16 /* keep-alive send times kept (ua_keepalive.c) */
 
 /* ---- digest client (ua_auth.c) ---- */
@@ -256,18 +257,27 @@ bool sp__ua_dest_pending(const struct sp_tsx_dest *d);
  * again). Returns 0, -EHOSTUNREACH (the name failed, or its slot went to
  * another name), -ENOBUFS (queue full) or -ENOMEM. */
 int sp__ua_name_send(struct sp_ua *ua, const struct sp_tsx_dest *d, const void *buf, size_t len);
+/* RFC 3263 §4.3 for a name: the request to failed (a destination
+ * sp__ua_name_dest gave) timed out, met a transport error or got 503;
+ * tries is how often this request failed over already. True when it
+ * should go again to the name (sp__ua_uri_dest gives its next target
+ * from now on, unless another request moved on already); false when
+ * failed is no name's or every target was tried. */
+bool sp__ua_name_failover(struct sp_ua *ua, const struct sp_tsx_dest *failed, unsigned tries);
 /* Cancels the lookups, drops what waits, frees the table. */
 void sp__ua_names_destroy(struct sp_ua *ua);
 
 /* The media type of msg's Content-Type, without parameters or blanks
  * ("application/sdp"); empty when there is none. */
 struct sp_str sp__ua_media_type(const struct sp_msg *msg);
-/* RFC 3263 §4.3: a request to the server at failed timed out, met a
+/* RFC 3263 §4.3: a request outside a dialog to failed timed out, met a
  * transport error or got 503; tries is how often this request failed
- * over already. True when it should go again to ua->server: the next
- * address (ua->server and the Route follow), or another request already
- * moved on from failed. */
-bool sp__ua_server_failover(struct sp_ua *ua, const struct sp_sa *failed, unsigned tries);
+ * over already. True when it should go again (sp__ua_uri_dest then gives
+ * the next address, or another request already moved on from failed):
+ * with a server, to its next address (ua->server and the Route follow);
+ * without, to the next target of the host name the request went to
+ * (sp__ua_name_failover). */
+bool sp__ua_failover(struct sp_ua *ua, const struct sp_tsx_dest *failed, unsigned tries);
 /* Writes a Via value with a new branch into buf[cap]. */
 int sp__ua_via(struct sp_ua *ua, char *buf, size_t cap);
 /* Random hex token of n digits (< cap) into buf. */

@@ -9,7 +9,10 @@
  * "pending" sp_tsx_dest, below), its bytes wait in the name's queue while
  * sp_dns looks the name up, and go out to the first usable target when
  * the answer comes. A retransmission of the same bytes is not queued
- * twice. A name that does not resolve fails every send to it for
+ * twice. Every usable target of the answer is kept, in RFC 3263 order:
+ * a request outside a dialog that times out, meets a transport error or
+ * gets 503 goes again to the next one (§4.3, sp__ua_name_failover). A
+ * name that does not resolve fails every send to it for
  * NAME_NEG_MS, so the transaction sees a transport error at its next
  * retransmission (RFC 3261 §8.1.3.1: it then acts as on a 503). Resolved
  * names are looked up again after NAME_TTL_MS (sp_dns keeps the records'
@@ -44,8 +47,8 @@ struct sp__ua_name {
 	bool fixed;	/* sp_ua_set_host: any port, never expires */
 	uint32_t gen;	/* bumped when the slot changes names */
 	char key[UA_STR_MAX]; /* fixed: the host; else host, port, transport */
-	struct sp_sa addr;
-	enum sp_transport tp;
+	struct sp_dns_target t[UA_NAME_TARGETS]; /* failover order */
+	unsigned nt, cur; /* requests go to t[cur] */
 	sp_msec expires, used;
 	struct sp_dns_query *q;
 	struct {
@@ -150,35 +153,26 @@ static unsigned slot_of(const struct sp_ua *ua, const struct sp__ua_name *n)
 	return i;
 }
 
-/* The first target the UA can send on: its own transport first, else UDP
- * (a TCP target needs our TCP socket to name in Via). */
-static int pick_target(const struct sp_ua *ua, const struct sp_dns_targets *res,
-		       struct sp_dns_target *out)
+/* Keeps the targets the UA can send on, in order: its own transport, or
+ * UDP (a TCP target needs our TCP socket to name in Via). Returns how
+ * many. */
+static unsigned keep_targets(struct sp__ua_name *n, const struct sp_dns_targets *res)
 {
-	const struct sp_dns_target *udp = NULL;
-	for (unsigned i = 0; i < res->n; i++) {
-		if (res->t[i].tp == ua->cfg.tp) {
-			*out = res->t[i];
-			return 0;
-		}
-		if (res->t[i].tp == SP_TP_UDP && !udp)
-			udp = &res->t[i];
-	}
-	if (!udp)
-		return -EPROTONOSUPPORT;
-	*out = *udp;
-	return 0;
+	n->nt = n->cur = 0;
+	for (unsigned i = 0; i < res->n && n->nt < UA_NAME_TARGETS; i++)
+		if (res->t[i].tp == n->ua->cfg.tp || res->t[i].tp == SP_TP_UDP)
+			n->t[n->nt++] = res->t[i];
+	return n->nt;
 }
 
 static void on_resolved(int err, struct sp_dns_targets *res, void *arg)
 {
 	struct sp__ua_name *n = arg;
 	struct sp_ua *ua = n->ua;
-	struct sp_dns_target t;
 
 	n->q = NULL;
-	if (err == 0)
-		err = pick_target(ua, res, &t);
+	if (err == 0 && !keep_targets(n, res))
+		err = -EPROTONOSUPPORT;
 	if (err) {
 		SP_LOG(SP_LOG_WARN, "ua: cannot resolve %s (RFC 3263): %s; %u request(s) dropped",
 		       n->key, err == -ENOENT ? "no such name" : strerror(-err), n->nq);
@@ -188,10 +182,8 @@ static void on_resolved(int err, struct sp_dns_targets *res, void *arg)
 		return;
 	}
 	n->state = NAME_OK;
-	n->addr = t.addr;
-	n->tp = t.tp;
 	n->expires = sp_loop_now(ua->loop) + NAME_TTL_MS;
-	struct sp_tsx_dest d = { .tp = n->tp, .addr = n->addr };
+	struct sp_tsx_dest d = { .tp = n->t[0].tp, .addr = n->t[0].addr };
 	for (unsigned i = 0; i < n->nq; i++) {
 		int rc = sp__ua_send(ua, &d, n->queue[i].buf, n->queue[i].len);
 		if (rc)
@@ -218,8 +210,8 @@ int sp__ua_name_dest(struct sp_ua *ua, const struct sp_uri *uri, struct sp_tsx_d
 
 	if (n) {
 		n->used = now;
-		d->addr = n->addr;
-		d->tp = n->tp;
+		d->addr = n->t[n->cur].addr;
+		d->tp = n->t[n->cur].tp;
 		if (uri->hp.has_port)
 			sp_sa_set_port(&d->addr, uri->hp.port);
 		return 0;
@@ -244,8 +236,8 @@ int sp__ua_name_dest(struct sp_ua *ua, const struct sp_uri *uri, struct sp_tsx_d
 	n->used = now;
 	switch (n->state) {
 	case NAME_OK:
-		d->addr = n->addr;
-		d->tp = n->tp;
+		d->addr = n->t[n->cur].addr;
+		d->tp = n->t[n->cur].tp;
 		return 0;
 	case NAME_FAILED:
 		return -EHOSTUNREACH;
@@ -255,15 +247,23 @@ int sp__ua_name_dest(struct sp_ua *ua, const struct sp_uri *uri, struct sp_tsx_d
 	}
 }
 
-int sp__ua_name_send(struct sp_ua *ua, const struct sp_tsx_dest *d, const void *buf, size_t len)
+/* The entry a pending destination stands for; NULL when its slot went
+ * to another name since. */
+static struct sp__ua_name *of_pending(struct sp_ua *ua, const struct sp_tsx_dest *d)
 {
 	unsigned i = (unsigned)d->addr.u.in4.sin_port - 1;
 	struct sp__ua_name *n = i < UA_NAMES ? ua->names[i] : NULL;
-	if (!n || n->gen != d->addr.u.in4.sin_addr.s_addr)
-		return -EHOSTUNREACH; /* the name's slot went to another name */
+	return n && n->gen == d->addr.u.in4.sin_addr.s_addr ? n : NULL;
+}
+
+int sp__ua_name_send(struct sp_ua *ua, const struct sp_tsx_dest *d, const void *buf, size_t len)
+{
+	struct sp__ua_name *n = of_pending(ua, d);
+	if (!n)
+		return -EHOSTUNREACH;
 	switch (n->state) {
 	case NAME_OK: {
-		struct sp_tsx_dest to = { .tp = n->tp, .addr = n->addr };
+		struct sp_tsx_dest to = { .tp = n->t[n->cur].tp, .addr = n->t[n->cur].addr };
 		return sp__ua_send(ua, &to, buf, len);
 	}
 	case NAME_PENDING:
@@ -285,14 +285,54 @@ int sp__ua_name_send(struct sp_ua *ua, const struct sp_tsx_dest *d, const void *
 	return 0;
 }
 
-int sp_ua_set_host(struct sp_ua *ua, const char *host, const struct sp_sa *addr,
-		   enum sp_transport tp)
+/* Whether a request sent to failed went to target t of n (a name the
+ * application set may have had its port replaced by the URI's). */
+static bool went_to(const struct sp__ua_name *n, const struct sp_dns_target *t,
+		    const struct sp_tsx_dest *failed)
+{
+	return n->fixed ? sp_sa_ip_eq(&t->addr, &failed->addr) : sp_sa_eq(&t->addr, &failed->addr);
+}
+
+bool sp__ua_name_failover(struct sp_ua *ua, const struct sp_tsx_dest *failed, unsigned tries)
+{
+	struct sp__ua_name *n = NULL;
+	bool current = true;
+	if (sp__ua_dest_pending(failed)) {
+		n = of_pending(ua, failed);
+	} else {
+		for (unsigned i = 0; i < UA_NAMES && !n; i++) {
+			struct sp__ua_name *e = ua->names[i];
+			if (!e || e->state != NAME_OK)
+				continue;
+			if (went_to(e, &e->t[e->cur], failed))
+				n = e;
+			for (unsigned k = 0; !n && k < e->nt; k++)
+				if (went_to(e, &e->t[k], failed))
+					n = e, current = false;
+		}
+	}
+	if (!n || n->state != NAME_OK || tries + 1 >= n->nt)
+		return false;
+	if (current) { /* else another request moved on already */
+		char s[SP_SA_STRLEN];
+		sp_sa_print(&n->t[n->cur].addr, s, sizeof(s));
+		n->cur = (n->cur + 1) % n->nt;
+		SP_LOG(SP_LOG_WARN, "ua: %s at %s failed: trying the next address (RFC 3263 §4.3)",
+		       n->key, s);
+	}
+	return true;
+}
+
+int sp_ua_set_host(struct sp_ua *ua, const char *host, const struct sp_dns_target *t, unsigned nt)
 {
 	struct sp_sa probe;
 	size_t len = host ? strlen(host) : 0;
-	if (!len || len >= sizeof(ua->names[0]->key) || !addr || !addr->len ||
-	    (tp != SP_TP_UDP && tp != SP_TP_TCP) || sp_sa_from_host(&probe, sp_str_c(host), 0) == 0)
+	if (!len || len >= sizeof(ua->names[0]->key) || !t || !nt ||
+	    sp_sa_from_host(&probe, sp_str_c(host), 0) == 0)
 		return -EINVAL;
+	for (unsigned i = 0; i < nt; i++)
+		if (!t[i].addr.len || (t[i].tp != SP_TP_UDP && t[i].tp != SP_TP_TCP))
+			return -EINVAL;
 	struct sp__ua_name *n = find(ua, sp_str_c(host), true);
 	if (!n) {
 		unsigned fixed = 0;
@@ -304,8 +344,9 @@ int sp_ua_set_host(struct sp_ua *ua, const char *host, const struct sp_sa *addr,
 		n->fixed = true;
 	}
 	n->state = NAME_OK;
-	n->addr = *addr;
-	n->tp = tp;
+	n->nt = nt < UA_NAME_TARGETS ? nt : UA_NAME_TARGETS;
+	n->cur = 0;
+	memcpy(n->t, t, n->nt * sizeof(*t));
 	n->used = sp_loop_now(ua->loop);
 	return 0;
 }

@@ -124,8 +124,8 @@ static void on_event(struct sp_tsx *t, const struct sp_msg *msg, int err, void *
 		return;
 	/* RFC 3263 §4.3: the server's next address after a timeout, a
 	 * transport error or a 503 (a new transaction, CSeq plus one). */
-	if ((!msg || msg->status == 503) && o->ua && o->ua->has_server &&
-	    sp__ua_server_failover(o->ua, &o->dest.addr, o->failovers)) {
+	if ((!msg || msg->status == 503) && o->ua &&
+	    sp__ua_failover(o->ua, &o->dest, o->failovers)) {
 		o->failovers++;
 		o->cseq++;
 		if (send_req(o) == 0)

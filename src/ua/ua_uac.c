@@ -187,15 +187,19 @@ static void on_2xx(struct sp_ua_call *c, const struct sp_msg *req, const struct 
 }
 
 /* RFC 3263 §4.3: the INVITE that got no response but a timeout, a
- * transport error or a 503 goes again to the server's next address. */
+ * transport error or a 503 goes again to the next address of the server,
+ * or of the target's host name. */
 static bool failover(struct sp_ua_call *c)
 {
 	struct sp_ua *ua = c->ua;
-	if (!ua->has_server || !sp__ua_server_failover(ua, &c->dest.addr, c->failovers))
+	struct sp_uri uri;
+	struct sp_parse_error perr;
+	if (!sp__ua_failover(ua, &c->dest, c->failovers) ||
+	    sp_uri_parse(&uri, sp_str_c(c->target), SP_URI_NO_OTHER, &perr) != 0 ||
+	    sp__ua_uri_dest(ua, &uri, true, &c->dest) != 0)
 		return false;
 	c->failovers++;
 	c->cseq++;
-	c->dest = ua->server;
 	return send_invite(c) == 0;
 }
 

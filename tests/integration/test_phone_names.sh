@@ -17,7 +17,9 @@
 #     resolved;
 #   - failover (RFC 3263 §4.3): failover.example.test's SRV names first a
 #     server that answers 503 (SIPp, scenarios/phone/uas_503.xml), then
-#     siphon serve: the REGISTER goes there next and succeeds;
+#     siphon serve: the REGISTER goes there next and succeeds; the same for
+#     a direct request: direct.example.test's SRV names the 503 server,
+#     then carol's `siphon answer`: the OPTIONS gets carol's 200;
 #   - the profile file: server, user, password and dns from a 0600 file
 #     (--profile) register alice; the same file readable by others is
 #     refused (exit 2, "chmod 600"); a flag on the command line overrides
@@ -35,6 +37,7 @@ it_start || it_finish
 
 it_need sipp
 DEAD_PORT=$(it_free_port)
+CPORT=$(it_free_port) # carol's `siphon answer`
 cat >"$IT_TMP/zone.json" <<EOF
 {
  "origin": "test",
@@ -50,7 +53,11 @@ cat >"$IT_TMP/zone.json" <<EOF
   {"name": "_sip._udp.failover.example.test", "type": "SRV", "priority": 10, "weight": 1,
    "port": $DEAD_PORT, "target": "host.example.test"},
   {"name": "_sip._udp.failover.example.test", "type": "SRV", "priority": 20, "weight": 1,
-   "port": $IT_PORT, "target": "host.example.test"}
+   "port": $IT_PORT, "target": "host.example.test"},
+  {"name": "_sip._udp.direct.example.test", "type": "SRV", "priority": 10, "weight": 1,
+   "port": $DEAD_PORT, "target": "host.example.test"},
+  {"name": "_sip._udp.direct.example.test", "type": "SRV", "priority": 20, "weight": 1,
+   "port": $CPORT, "target": "host.example.test"}
  ]
 }
 EOF
@@ -78,7 +85,6 @@ it_check "the lookups went NAPTR, SRV, A" \
 	bash -c "grep -q '^example.test NAPTR' '$IT_TMP/dns.log' && grep -q '^_sip._udp.example.test SRV' '$IT_TMP/dns.log' && grep -q '^host.example.test A' '$IT_TMP/dns.log'"
 
 # --- a direct request to a name ----------------------------------------------------------
-CPORT=$(it_free_port)
 timeout 30 "$SIPHON" answer --port "$CPORT" --user carol --duration 20 >"$IT_TMP/carol.out" \
 	2>"$IT_TMP/carol.err" &
 ANS_PID=$!
@@ -88,9 +94,18 @@ for ((i = 0; i < 100; i++)); do
 done
 out=$(timeout 30 "$SIPHON" options "sip:carol@host.example.test:$CPORT" --dns "$DNS" 2>&1)
 rc=$?
-bob_stop
 it_check "OPTIONS to host.example.test:PORT answered 200 (got $rc: $(head -1 <<<"$out"))" \
 	test "$rc" -eq 0
+# the same through direct.example.test, whose first SRV target answers 503
+it_sipp_uas "$IT_SCEN/phone/uas_503.xml" "$DEAD_PORT"
+out=$(timeout 30 "$SIPHON" options "sip:carol@direct.example.test" --dns "$DNS" 2>&1)
+rc=$?
+echo "direct failover: $out"
+it_sipp_done "direct failover: the first target answered 503"
+it_check "direct failover: carol answered 200 (got $rc)" test "$rc" -eq 0
+it_check "direct failover: says it tried the next address" \
+	grep -q 'trying the next address' <<<"$out"
+bob_stop
 
 # --- names in the callee's Record-Route and Contact --------------------------------------
 # (the caller knows no name when it starts: it calls SIPp by address)

@@ -16,7 +16,10 @@
  *     ~200 ms, and a resolver re-arming its timer at 0 used up the 500
  *     iterations before the answer (src/dns/resolver.c arm_timer);
  *   - without cfg.dns a name fails as before (-EDESTADDRREQ), while a name
- *     given to sp_ua_set_host is still used.
+ *     given to sp_ua_set_host is still used;
+ *   - RFC 3263 §4.3 for a name: its first target is a port nobody reads,
+ *     the OPTIONS times out there (Timer F, 64*T1 with T1 = 20 ms) and goes
+ *     again to the second, bob (200); the next request goes straight there.
  * Loops run until the expected state, bounded by an iteration count.
  */
 #include <setjmp.h>
@@ -28,6 +31,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "siphon/dns.h"
 #include "siphon/ua.h"
@@ -54,10 +59,10 @@ static void on_trace(void *arg, bool out, const struct sp_sa *peer, const char *
 static struct sp_ua *make_ua(struct names *n, const char *user, struct sp_dns *dns)
 {
 	struct sp_ua *ua;
-	struct sp_tsx_config tsx = { .t1 = 50, .t2 = 400, .t4 = 500 };
+	struct sp_tsx_config tsx = { .t1 = 20, .t2 = 400, .t4 = 500 };
 	struct sp_ua_config cfg = {
 		.loop = n->loop, .user = user, .dns = dns, .tsx = &tsx,
-		.trace = on_trace, .trace_arg = n,
+		.trace = dns ? on_trace : NULL, .trace_arg = n, /* alice's sends */
 	};
 	assert_int_equal(sp_sa_parse(&cfg.local, SP_STR("127.0.0.1"), 0), 0);
 	assert_int_equal(sp_ua_create(&ua, &cfg), 0);
@@ -99,12 +104,10 @@ static void on_response(struct sp_ua *ua, unsigned status, const struct sp_msg *
 	n->done++;
 }
 
-/* OPTIONS from ua to sip:bob@HOST:<bob's port>; returns sp_ua_request's
- * result and, when 0, runs the loop until the answer (bounded). */
-static int options(struct names *n, struct sp_ua *ua, const char *host)
+/* OPTIONS from ua to target; returns sp_ua_request's result and, when 0,
+ * runs the loop until the answer (bounded). */
+static int options_to(struct names *n, struct sp_ua *ua, const char *t)
 {
-	char t[128];
-	snprintf(t, sizeof(t), "sip:bob@%s:%s", host, n->bob_port);
 	n->done = 0;
 	int rc = sp_ua_request(ua, "OPTIONS", t, SP_STR_NULL, SP_STR_NULL, on_response, n);
 	for (int i = 0; rc == 0 && i < 500 && !n->done; i++)
@@ -112,6 +115,14 @@ static int options(struct names *n, struct sp_ua *ua, const char *host)
 	if (rc == 0)
 		assert_int_equal(n->done, 1);
 	return rc;
+}
+
+/* OPTIONS to sip:bob@HOST:<bob's port>. */
+static int options(struct names *n, struct sp_ua *ua, const char *host)
+{
+	char t[128];
+	snprintf(t, sizeof(t), "sip:bob@%s:%s", host, n->bob_port);
+	return options_to(n, ua, t);
 }
 
 static void test_resolved(void **state)
@@ -159,12 +170,35 @@ static void test_unresolvable(void **state)
 static void test_without_resolver(void **state)
 {
 	struct names *n = *state;
-	struct sp_sa addr;
+	struct sp_dns_target t = { .tp = SP_TP_UDP };
 	assert_int_equal(options(n, n->bob, "localhost"), -EDESTADDRREQ);
-	assert_int_equal(sp_sa_parse(&addr, SP_STR("127.0.0.1"), 0), 0);
-	assert_int_equal(sp_ua_set_host(n->bob, "bob.example", &addr, SP_TP_UDP), 0);
+	assert_int_equal(sp_sa_parse(&t.addr, SP_STR("127.0.0.1"), 0), 0);
+	assert_int_equal(sp_ua_set_host(n->bob, "bob.example", &t, 1), 0);
 	assert_int_equal(options(n, n->bob, "bob.example"), 0); /* bob asks himself */
 	assert_int_equal(n->status, 200);
+}
+
+static void test_failover(void **state)
+{
+	struct names *n = *state;
+	struct sp_dns_target t[2] = { { .tp = SP_TP_UDP }, { .tp = SP_TP_UDP } };
+	/* A bound UDP socket that is never read: requests to it vanish. */
+	int hole = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(hole >= 0);
+	assert_int_equal(sp_sa_parse(&t[0].addr, SP_STR("127.0.0.1"), 0), 0);
+	assert_int_equal(bind(hole, &t[0].addr.u.sa, t[0].addr.len), 0);
+	assert_int_equal(getsockname(hole, &t[0].addr.u.sa, &t[0].addr.len), 0);
+	t[1].addr = *sp_ua_local(n->bob);
+	assert_int_equal(sp_ua_set_host(n->alice, "two.example", t, 2), 0);
+	n->traced = 0;
+	assert_int_equal(options_to(n, n->alice, "sip:bob@two.example"), 0);
+	assert_int_equal(n->status, 200);
+	assert_true(n->traced > 2); /* retransmissions to the hole, then bob */
+	n->traced = 0;
+	assert_int_equal(options_to(n, n->alice, "sip:bob@two.example"), 0);
+	assert_int_equal(n->status, 200);
+	assert_int_equal(n->traced, 1); /* straight to bob */
+	close(hole);
 }
 
 int main(void)
@@ -174,6 +208,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_queued_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unresolvable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_without_resolver, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failover, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
