@@ -218,6 +218,11 @@ struct sp_ua_config {
 	struct sp_ua_events ev;
 	sp_ua_trace_cb trace;	      /* may be NULL */
 	void *trace_arg;
+	/* Test seam (fuzz/fuzz_ua.c): every message the UA sends goes to
+	 * send() instead of its sockets, after trace; it returns 0 or a
+	 * negative errno as a transport would. NULL: the sockets. */
+	int (*send)(void *arg, const struct sp_tsx_dest *to, const void *buf, size_t len);
+	void *send_arg;
 };
 
 /* Creates a UA: binds its sockets on cfg->local (UDP, plus TCP on the same

@@ -51,6 +51,8 @@ int sp__ua_send(struct sp_ua *ua, const struct sp_tsx_dest *d, const void *buf, 
 		return sp__ua_name_send(ua, d, buf, len);
 	if (ua->cfg.trace)
 		ua->cfg.trace(ua->cfg.trace_arg, true, &d->addr, buf, len);
+	if (ua->cfg.send)
+		return ua->cfg.send(ua->cfg.send_arg, d, buf, len);
 	switch (d->tp) {
 	case SP_TP_UDP:
 		return sp_net_send_udp(ua->net, NULL, &d->addr, buf, len);
@@ -219,7 +221,7 @@ int sp__ua_respond(struct sp_ua *ua, struct sp_tsx *st, const struct sp_msg *req
 	return rc ? rc : sp_tsx_respond(st, b.p, b.len);
 }
 
-static void handle(struct sp_ua *ua, const char *buf, size_t len, const struct sp_tsx_dest *from)
+void sp__ua_input(struct sp_ua *ua, const char *buf, size_t len, const struct sp_tsx_dest *from)
 {
 	struct sp_msg msg;
 	int rc = sp_msg_parse(&msg, buf, len);
@@ -251,7 +253,7 @@ static void on_recv(struct sp_net *net, const struct sp_net_rx *rx, void *arg)
 		ua->cfg.trace(ua->cfg.trace_arg, false, &rx->src, rx->buf, rx->len);
 	if (rx->unframed)
 		return;
-	handle(arg, rx->buf, rx->len, &from);
+	sp__ua_input(arg, rx->buf, rx->len, &from);
 }
 
 static void copy(char *dst, const char *src, size_t cap)

@@ -232,6 +232,11 @@ struct sp_ua_call {
 };
 
 /* ua.c */
+/* One message received from `from` (a datagram, or a framed TCP
+ * message): parsed, validated, given to the transaction layer and on to
+ * the UA; a malformed one is dropped (the receive path, and the fuzz
+ * target's entry). */
+void sp__ua_input(struct sp_ua *ua, const char *buf, size_t len, const struct sp_tsx_dest *from);
 /* Sends buf through our sockets to d (the tsx layer's io, also used for
  * ACKs and 2xx retransmissions). */
 int sp__ua_send(struct sp_ua *ua, const struct sp_tsx_dest *d, const void *buf, size_t len);
