@@ -15,8 +15,9 @@
  * name that does not resolve fails every send to it for
  * NAME_NEG_MS, so the transaction sees a transport error at its next
  * retransmission (RFC 3261 §8.1.3.1: it then acts as on a 503). Resolved
- * names are looked up again after NAME_TTL_MS (sp_dns keeps the records'
- * own TTLs, so that is usually a cache hit).
+ * names are looked up again after NAME_TTL_MS, in place (sp_dns keeps the
+ * records' own TTLs, so that is usually a cache hit); meanwhile their
+ * requests wait as for a new name.
  *
  * Bounded: UA_NAMES names, NAME_QUEUE messages queued per name; a new
  * name takes the place of the one used longest ago that has nothing
@@ -223,8 +224,12 @@ int sp__ua_name_dest(struct sp_ua *ua, const struct sp_uri *uri, struct sp_tsx_d
 	if (rc)
 		return rc;
 	n = find(ua, sp_str_c(key), false);
-	if (n && n->state != NAME_PENDING && now >= n->expires)
-		release(n), n = NULL; /* looked up again */
+	if (n && n->state != NAME_PENDING && now >= n->expires) {
+		/* Looked up again in place: destinations handed out for
+		 * this name (its slot and generation) stay valid. */
+		if ((rc = start_lookup(ua, n, uri)) != 0)
+			return rc;
+	}
 	if (!n) {
 		if (!(n = take_slot(ua)))
 			return -ENOSPC;
