@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "store_cli.h"
+#include "user_csv.h"
 
 #define PW_MAX	     256
 #define CSV_LINE_MAX 4096
@@ -140,76 +141,10 @@ struct importer {
 	char why[600];
 };
 
-/* Splits a CSV line in place (RFC 4180 quoting: "a,b" and "" inside
- * quotes). Returns the number of fields, or -1 on a bad quote or too many
- * fields. */
-static int split_csv(char *line, char **field, int max)
-{
-	int n = 0;
-	char *r = line, *w = line;
-
-	for (;;) {
-		if (n == max)
-			return -1;
-		field[n++] = w;
-		if (*r == '"') {
-			r++;
-			for (;;) {
-				if (*r == '\0')
-					return -1;
-				if (*r == '"' && r[1] == '"') {
-					*w++ = '"';
-					r += 2;
-				} else if (*r == '"') {
-					r++;
-					break;
-				} else {
-					*w++ = *r++;
-				}
-			}
-			if (*r != ',' && *r != '\0')
-				return -1;
-		} else {
-			while (*r && *r != ',')
-				*w++ = *r++;
-		}
-		if (*r == '\0') {
-			*w = '\0';
-			return n;
-		}
-		*w++ = '\0';
-		r++;
-	}
-}
-
-/* A hex HA1 of len digits (either case) into dst[len + 1] lowercase; ""
- * stays "". */
-static bool take_hex(char *dst, const char *v, size_t len)
-{
-	size_t n = strlen(v);
-	if (n == 0) {
-		dst[0] = '\0';
-		return true;
-	}
-	if (n != len)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = v[i];
-		if (c >= 'A' && c <= 'F')
-			c = (char)(c - 'A' + 'a');
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-			return false;
-		dst[i] = c;
-	}
-	dst[n] = '\0';
-	return true;
-}
-
 static int import_next(struct sp_store_subscriber *sub, void *arg)
 {
 	struct importer *im = arg;
 	char line[CSV_LINE_MAX];
-	char *f[5];
 
 	for (;;) {
 		if (!fgets(line, sizeof(line), im->f)) {
@@ -227,48 +162,14 @@ static int import_next(struct sp_store_subscriber *sub, void *arg)
 			return -EINVAL;
 		}
 		line[len] = '\0';
-		if (line[0] == '\0' || line[0] == '#')
-			continue;
-		int n = split_csv(line, f, 5);
-		bool first = !im->seen_row;
-		im->seen_row = true;
-		if (first && n >= 1 && strcasecmp(f[0], "user") == 0)
-			continue; /* the optional header */
-		if (n != 3 && n != 4) {
-			snprintf(im->why, sizeof(im->why),
-				 "%s:%lu: want user,domain,password or "
-				 "user,domain,ha1_md5,ha1_sha256",
-				 im->name, im->line);
-			return -EINVAL;
-		}
-		size_t ulen = strlen(f[0]);
-		if (ulen == 0 || ulen >= sizeof(sub->user)) {
-			snprintf(im->why, sizeof(im->why), "%s:%lu: bad user", im->name, im->line);
-			return -EINVAL;
-		}
-		memcpy(sub->user, f[0], ulen + 1);
 		char why[512];
-		if (sp_cli_domain_resolve(im->d, f[1], sub->domain, why, sizeof(why)) != 0) {
+		int rc = sp_user_csv_row(line, &im->seen_row, im->d, sub, why, sizeof(why));
+		if (rc < 0) {
 			snprintf(im->why, sizeof(im->why), "%s:%lu: %s", im->name, im->line, why);
-			return -EINVAL;
+			return rc;
 		}
-		if (n == 3) {
-			if (!f[2][0] || sp_cli_ha1(sub, f[2]) != 0) {
-				snprintf(im->why, sizeof(im->why), "%s:%lu: empty password",
-					 im->name, im->line);
-				return -EINVAL;
-			}
-			explicit_bzero(f[2], strlen(f[2]));
-		} else if (!take_hex(sub->ha1_md5, f[2], 32) ||
-			   !take_hex(sub->ha1_sha256, f[3], 64) ||
-			   (!sub->ha1_md5[0] && !sub->ha1_sha256[0])) {
-			snprintf(im->why, sizeof(im->why),
-				 "%s:%lu: want ha1_md5 as 32 and ha1_sha256 as 64 hex digits "
-				 "(one may be empty)",
-				 im->name, im->line);
-			return -EINVAL;
-		}
-		return 1;
+		if (rc == 1)
+			return 1;
 	}
 }
 
