@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "siphon/framer.h"
+#include "siphon/ip_count.h"
 #include "siphon/loop.h"
 #include "siphon/net.h"
 
@@ -35,18 +36,12 @@ struct sp__sock {
 	struct sp_timer backoff;
 };
 
-/* Chained hash table keyed by a full address (conns by peer) or by IP
- * only (counts). Bucket count fixed at creation: entries are bounded by
- * max_conns, so it never needs to grow. */
-struct sp__ipcount {
-	struct sp__ipcount *next;
-	struct sp_sa ip; /* port zero */
-	unsigned n;
-};
-
+/* Chained hash table of the connections keyed by peer address. Bucket
+ * count fixed at creation: entries are bounded by max_conns, so it never
+ * needs to grow. */
 struct sp__table {
 	struct sp_conn **conns;     /* by peer ip:port, chained by conn->hnext */
-	struct sp__ipcount **ips;   /* accepted connections per IP */
+	struct sp_ip_count *ips;    /* accepted connections per IP */
 	size_t mask;                /* buckets - 1 (power of two) */
 	uint64_t seed;
 };
@@ -145,7 +140,5 @@ void sp__table_del(struct sp__table *t, struct sp_conn *c);
 struct sp_conn *sp__table_find(const struct sp__table *t, const struct sp_sa *peer);
 /* Per-IP count of accepted connections: inc returns -EMFILE at limit
  * (nothing counted) or -ENOMEM; dec undoes one inc. */
-int sp__table_ip_inc(struct sp__table *t, const struct sp_sa *ip, unsigned limit);
-void sp__table_ip_dec(struct sp__table *t, const struct sp_sa *ip);
 
 #endif

@@ -84,7 +84,7 @@ static void conn_shut(struct sp_conn *c, int reason)
 	c->reason = reason;
 	sp__table_del(&net->table, c);
 	if (c->counted) {
-		sp__table_ip_dec(&net->table, &c->peer);
+		sp_ip_count_dec(net->table.ips, &c->peer);
 		c->counted = false;
 	}
 	net->nconns--;

@@ -39,13 +39,13 @@ static void admit(struct sp_net *net, int fd, const struct sp_sa *peer)
 	struct sp_conn *c;
 	net->stats.tcp_accepted++;
 	if (net->nconns >= net->cfg.max_conns ||
-	    sp__table_ip_inc(&net->table, peer, net->cfg.max_conns_per_ip) != 0) {
+	    sp_ip_count_inc(net->table.ips, peer, net->cfg.max_conns_per_ip) != 0) {
 		net->stats.tcp_refused++;
 		close(fd);
 		return;
 	}
 	if (sp__conn_new(net, fd, peer, false, false, &c) != 0) {
-		sp__table_ip_dec(&net->table, peer);
+		sp_ip_count_dec(net->table.ips, peer);
 		net->stats.tcp_refused++;
 		close(fd); /* sp__conn_new leaves fd to us on failure */
 		return;
