@@ -56,6 +56,9 @@ security:
   allow_destinations:
     - 127.0.0.0/8
     - ::1/128
+# One SIPp address makes the whole load: no per-source share (as Kamailio).
+sip:
+  max_transactions_per_source: 0
 YAML
 
 start_server() {

@@ -125,6 +125,9 @@ registrar:
   default_expires: 3600
   max_expires: 86400
   max_bindings: 10
+# One SIPp address makes the whole load: no per-source share (as Kamailio).
+sip:
+  max_transactions_per_source: 0
 YAML
 
 # Ready when it answers an OPTIONS, whatever the status (a server with only

@@ -81,6 +81,8 @@ struct sp_config {
 		uint32_t max_message_bytes;   /* whole message; 65535 */
 		uint32_t max_header_bytes;    /* start line + headers on streams; 16384 */
 		uint32_t max_transactions;    /* per worker (tsx.h max_tsx); 500000 */
+		uint32_t max_transactions_per_source; /* per worker and source IP, trusted
+						       * sources exempt; 0: none; 50000 */
 		int dscp;                     /* 0-63; 24 (CS3, RFC 4594 signaling); -1: system */
 	} sip;
 	struct {

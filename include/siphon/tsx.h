@@ -63,6 +63,14 @@ struct sp_tsx_config {
 	uint32_t trying_ms;  /* 100 Trying delay for INVITE, 200; UINT32_MAX: never */
 	uint32_t max_tsx;    /* transactions per layer, 100000 */
 	bool trying_now;     /* send 100 Trying at once (overrides trying_ms) */
+	/* Bounded memory per peer: server transactions alive at once per
+	 * source IP address; 0: no limit but max_tsx. A new request beyond
+	 * it is refused (-EDQUOT), unless
+	 * unlimited(unlimited_arg, source) says the source is exempt (a
+	 * trusted gateway). */
+	uint32_t max_per_source;
+	bool (*unlimited)(void *arg, const struct sp_sa *source);
+	void *unlimited_arg;
 };
 
 /* Where a message goes or came from. conn is an opaque transport handle
@@ -153,7 +161,8 @@ enum sp_tsx_input_result {
  * valid during the call only; whatever is kept is copied. owner may be
  * NULL. Returns an sp_tsx_input_result, -EBADMSG when msg lacks what
  * matching needs (top Via, CSeq, Call-ID, From, To), -EBUSY when the table
- * is full (answer 503) or -ENOMEM. */
+ * is full, -EDQUOT when the source has cfg.max_per_source transactions
+ * (answer 503 to either) or -ENOMEM. */
 int sp_tsx_input(struct sp_tsx_layer *l, const struct sp_msg *msg, const struct sp_tsx_dest *src,
 		 unsigned *owner);
 

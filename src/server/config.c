@@ -60,6 +60,7 @@ void sp_config_defaults(struct sp_config *cfg, const char *version)
 	 * J, RFC 6026 Timers L and M): ~100 transaction-seconds per call, so
 	 * this sustains ~5,000 calls/s per worker (docs/config.md). */
 	cfg->sip.max_transactions = 500000;
+	cfg->sip.max_transactions_per_source = 50000;
 	cfg->sip.max_header_bytes = 16384;
 	cfg->sip.dscp = 24; /* CS3, RFC 4594 §4.2 signaling */
 
@@ -402,6 +403,7 @@ U32_KEY(rd_t2, sip.t2_ms, 1, 600000)
 U32_KEY(rd_t4, sip.t4_ms, 1, 600000)
 U32_KEY(rd_max_message, sip.max_message_bytes, 1024, 65535)
 U32_KEY(rd_max_transactions, sip.max_transactions, 1000, 100000000)
+U32_KEY(rd_max_per_source, sip.max_transactions_per_source, 0, 100000000)
 U32_KEY(rd_max_header, sip.max_header_bytes, 1024, 1048576)
 U32_KEY(rd_idle, tcp.idle_timeout_s, 1, 86400)
 U32_KEY(rd_connect, tcp.connect_timeout_s, 1, 3600)
@@ -532,6 +534,7 @@ static int rd_sip(struct loader *ld, const yaml_node_t *v, const char *key)
 		{ "max_message_bytes", rd_max_message },
 		{ "max_header_bytes", rd_max_header },
 		{ "max_transactions", rd_max_transactions },
+		{ "max_transactions_per_source", rd_max_per_source },
 		{ "dscp", rd_dscp },
 	};
 	return walk_map(ld, v, key, rules, sizeof(rules) / sizeof(rules[0]));
@@ -995,9 +998,10 @@ int sp_config_print(const struct sp_config *cfg, FILE *out)
 		"\nsip:\n"
 		"  t1_ms: %u\n  t2_ms: %u\n  t4_ms: %u\n"
 		"  max_message_bytes: %u\n  max_header_bytes: %u\n  max_transactions: %u\n"
-		"  dscp: %d\n",
+		"  max_transactions_per_source: %u\n  dscp: %d\n",
 		cfg->sip.t1_ms, cfg->sip.t2_ms, cfg->sip.t4_ms, cfg->sip.max_message_bytes,
-		cfg->sip.max_header_bytes, cfg->sip.max_transactions, cfg->sip.dscp);
+		cfg->sip.max_header_bytes, cfg->sip.max_transactions,
+		cfg->sip.max_transactions_per_source, cfg->sip.dscp);
 	fprintf(out,
 		"tcp:\n"
 		"  idle_timeout_s: %u\n  connect_timeout_s: %u\n"

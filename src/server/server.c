@@ -218,6 +218,13 @@ static bool trusted_source(struct worker *w, const struct sp_sa *src)
 	return false;
 }
 
+/* The transaction layer's per-source exemption (sp_tsx_config.unlimited):
+ * trusted gateways carry many callers' traffic from one address. */
+static bool unlimited_source(void *arg, const struct sp_sa *src)
+{
+	return trusted_source(arg, src);
+}
+
 /* Proxies (or redirects) req; trusted: it may be relayed anywhere. */
 static void proxy_go(struct worker *w, struct sp_tsx *st, const struct sp_msg *req,
 		     const struct sp_tsx_dest *src, bool trusted, uint64_t t0)
@@ -467,9 +474,22 @@ static void handle_msg(struct worker *w, const char *buf, size_t len, enum sp_tr
 				log_access(w, &msg, 0, "ACK");
 			sp_msg_free(&msg);
 			return;
-		case -EBUSY: {
-			/* tsx.h: the table is full; answer 503 statelessly. */
-			struct sp_uas_decision busy = { .status = 503, .why = "transaction table full" };
+		case -EBUSY:
+		case -EDQUOT: {
+			/* tsx.h: the table, or this source's share of it
+			 * (sip.max_transactions_per_source), is full; answer
+			 * 503 statelessly. */
+			struct sp_uas_decision busy = { .status = 503,
+							.why = rc == -EBUSY ? "transaction table full"
+									    : "source over its share" };
+			if (rc == -EDQUOT) {
+				char ip[SP_SA_STRLEN];
+				sp_sa_print_ip(&from.addr, ip, sizeof(ip));
+				SP_LOG_RL(SP_LOG_WARN,
+					  "worker %u: %s has sip.max_transactions_per_source (%u) "
+					  "transactions: 503",
+					  w->index, ip, w->srv->cfg.sip.max_transactions_per_source);
+			}
 			stateless(w, &msg, &from, &busy);
 			sp_msg_free(&msg);
 			return;
@@ -746,6 +766,11 @@ static int worker_setup(struct sp_loop *loop, unsigned index, void *arg)
 		.t2 = cfg->sip.t2_ms,
 		.t4 = cfg->sip.t4_ms,
 		.max_tsx = cfg->sip.max_transactions,
+		/* Bounded memory per peer (a flood from one address fills its
+		 * own share, not the table). */
+		.max_per_source = cfg->sip.max_transactions_per_source,
+		.unlimited = unlimited_source,
+		.unlimited_arg = w,
 	};
 	struct sp_tsx_io io = { .send = io_send, .hold = io_hold, .release = io_release, .arg = w };
 	rc = sp_tsx_layer_create(&w->tsx, loop, &tc, &io, index, cfg->workers, on_request, w);

@@ -5,6 +5,7 @@
 #ifndef SIPHON_TSX_INT_H
 #define SIPHON_TSX_INT_H
 
+#include "siphon/ip_count.h"
 #include "siphon/tsx.h"
 
 enum sp__tsx_kind {
@@ -48,6 +49,7 @@ struct sp_tsx_layer {
 	sp_tsx_request_cb on_request;
 	void *arg;
 	struct sp_tsx **buckets; /* chains through sp_tsx.hnext */
+	struct sp_ip_count *per_source; /* server transactions per source IP */
 	uint32_t nbuckets;       /* power of two */
 	uint32_t count;
 	uint64_t hash_seed;
@@ -63,11 +65,13 @@ struct sp_tsx {
 	bool rfc2543;      /* server: branch without the magic cookie (§17.2.3) */
 	bool tu_responded; /* IST: the TU sent a response (no automatic 100) */
 	bool trying_sent;  /* IST: the stored 100 went out */
+	bool src_counted;  /* server: counted for src in layer->per_source */
 	uint16_t status;   /* last response sent (server) or received (client) */
 	uint32_t hash;
 	uint32_t rt_ms;    /* current retransmission interval (A, E, G) */
 
 	struct sp_tsx_dest dest; /* client: the request's; server: responses' (§18.2.2) */
+	struct sp_sa src;	 /* server: where the request came from */
 	struct sp_timer tmr_rt;  /* A, E, G; IST: the 100 Trying delay */
 	struct sp_timer tmr_to;  /* B, F, H */
 	struct sp_timer tmr_end; /* D, I, J, K, L, M */

@@ -287,6 +287,8 @@ void sp__tsx_terminate(struct sp_tsx *t)
 		if (t->dest.conn && io->release)
 			io->release(io->arg, &t->dest);
 		t->dest.conn = NULL; /* no send after this; never a stale handle */
+		if (t->src_counted)
+			sp_ip_count_dec(t->layer->per_source, &t->src);
 		table_remove(t->layer, t);
 		t->layer = NULL;
 	}
@@ -394,9 +396,21 @@ static int server_new(struct sp_tsx_layer *l, const struct sp_msg *msg,
 {
 	if (l->count >= l->cfg.max_tsx)
 		return -EBUSY;
+	bool count = l->per_source &&
+		     !(l->cfg.unlimited && l->cfg.unlimited(l->cfg.unlimited_arg, &src->addr));
+	if (count) {
+		int rc = sp_ip_count_inc(l->per_source, &src->addr, l->cfg.max_per_source);
+		if (rc)
+			return rc == -EMFILE ? -EDQUOT : rc;
+	}
 	struct sp_tsx *t = tsx_alloc(l, msg->buf, msg->consumed, 0);
-	if (!t)
+	if (!t) {
+		if (count)
+			sp_ip_count_dec(l->per_source, &src->addr);
 		return -ENOMEM;
+	}
+	t->src_counted = count;
+	t->src = src->addr;
 	set_keys(t, msg);
 	t->rfc2543 = !has_cookie(msg->via1.branch);
 	t->hash = hash_bytes(l->hash_seed, t->rfc2543 ? msg->call_id : msg->via1.branch);
@@ -411,6 +425,10 @@ static int server_new(struct sp_tsx_layer *l, const struct sp_msg *msg,
 		struct sp_wbuf b;
 		struct sp_response r = { .code = 100 };
 		if (!buf) {
+			if (t->dest.conn && l->io.release)
+				l->io.release(l->io.arg, &t->dest);
+			if (count)
+				sp_ip_count_dec(l->per_source, &src->addr);
 			sp_mem_deref(t);
 			return -ENOMEM;
 		}
@@ -755,6 +773,11 @@ int sp_tsx_layer_create(struct sp_tsx_layer **out, struct sp_loop *loop,
 		l->cfg.trying_ms = SP_TSX_TRYING_MS;
 	if (!l->cfg.max_tsx)
 		l->cfg.max_tsx = SP_TSX_MAX_DEFAULT;
+	if (l->cfg.max_per_source && sp_ip_count_create(&l->per_source, 1024) != 0) {
+		sp_free(l->buckets);
+		sp_mem_deref(l);
+		return -ENOMEM;
+	}
 	l->loop = loop;
 	l->io = *io;
 	l->worker = worker;
@@ -776,6 +799,7 @@ void sp_tsx_layer_destroy(struct sp_tsx_layer *l)
 			sp__tsx_terminate(l->buckets[i]);
 	}
 	sp_free(l->buckets);
+	sp_ip_count_destroy(l->per_source);
 	sp_mem_deref(l);
 }
 

@@ -46,6 +46,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.sip.max_message_bytes, 65535);
 	assert_int_equal(c.sip.max_header_bytes, 16384);
 	assert_int_equal(c.sip.max_transactions, 500000);
+	assert_int_equal(c.sip.max_transactions_per_source, 50000);
 	assert_true(c.proxy.worker_ports);
 	assert_int_equal(c.sip.dscp, 24);
 	assert_int_equal(c.tcp.idle_timeout_s, 300);
@@ -261,7 +262,8 @@ static void test_roundtrip(void **state)
 			      "workers: 5\ndata_dir: \"a\\\\b\\\"c\\td\"\n"
 			      "server_name: ünïcode/1\n"
 			      "sip: {t1_ms: 100, t2_ms: 200, t4_ms: 300, max_message_bytes: 4096,"
-			      " max_header_bytes: 2048, max_transactions: 7000, dscp: system}\n"
+			      " max_header_bytes: 2048, max_transactions: 7000,"
+			      " max_transactions_per_source: 0, dscp: system}\n"
 			      "tcp: {idle_timeout_s: 1, connect_timeout_s: 2,"
 			      " max_connections_per_ip: 3, max_connections: 4}\n"
 			      "security: {allow_destinations: [127.0.0.1/8, '::1']}\n"
@@ -269,6 +271,7 @@ static void test_roundtrip(void **state)
 			      err);
 	if (rc)
 		fail_msg("%s", err);
+	assert_int_equal(c.sip.max_transactions_per_source, 0);
 	roundtrip(&c);
 }
 

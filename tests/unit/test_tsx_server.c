@@ -5,7 +5,8 @@
  * schedule, Timers H, I, J and L over UDP and TCP, absorbed
  * retransmissions, transport errors (reported, state kept: RFC 6026
  * §8.8), request matching (§17.2.3, with the RFC 2543 fallback), CANCEL
- * matching (§9.2) and the table bound.
+ * matching (§9.2), the table bound and the bound per source address
+ * (bounded memory per peer, with an exemption for trusted sources).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -581,6 +582,65 @@ static void test_table_full(void **state)
 	tf_free(f);
 }
 
+/* Bounded memory per peer: at most max_per_source server transactions per
+ * source IP (any port), a retransmission still absorbed, other sources and
+ * exempt ones unaffected, the share freed as transactions end, and no
+ * count left behind by an allocation failure. */
+static bool exempt(void *arg, const struct sp_sa *src)
+{
+	struct sp_sa gw;
+	(void)arg;
+	assert_int_equal(sp_sa_parse(&gw, SP_STR("198.51.100.9"), 0), 0);
+	return sp_sa_ip_eq(&gw, src);
+}
+
+static void test_per_source(void **state)
+{
+	(void)state;
+	struct sp_tsx_config cfg = { .max_per_source = 2, .unlimited = exempt };
+	struct tf *f = tf_new(&cfg, 0, 1);
+	struct sp_tsx_dest port2 = tf_dest(SP_TP_UDP, "203.0.113.5:6000");
+	struct sp_tsx_dest other = tf_dest(SP_TP_UDP, "192.0.2.7:5060");
+	struct sp_tsx_dest gw = tf_dest(SP_TP_UDP, "198.51.100.9:5060");
+	char br[32];
+
+	assert_int_equal(feed(f, req("OPTIONS", "z9hG4bKps1")), SP_TSX_NEW);
+	assert_int_equal(tf_feed_from(f, req("OPTIONS", "z9hG4bKps2"), &port2, NULL), SP_TSX_NEW);
+	assert_int_equal(feed(f, req("OPTIONS", "z9hG4bKps3")), -EDQUOT);
+	assert_int_equal(feed(f, req("OPTIONS", "z9hG4bKps1")), SP_TSX_ABSORBED);
+	assert_int_equal(tf_feed_from(f, req("OPTIONS", "z9hG4bKps4"), &other, NULL), SP_TSX_NEW);
+	for (int i = 0; i < 5; i++) {
+		snprintf(br, sizeof(br), "z9hG4bKgw%d", i);
+		assert_int_equal(tf_feed_from(f, req("OPTIONS", br), &gw, NULL), SP_TSX_NEW);
+	}
+	/* The first one ends (Timer J over UDP): its share is free again. */
+	assert_int_equal(respond(f->st[0], 200, "x"), 0);
+	tf_run_to(f, 33000);
+	assert_int_equal(sp_tsx_state(f->st[0]), SP_TSX_TERMINATED);
+	assert_int_equal(feed(f, req("OPTIONS", "z9hG4bKps5")), SP_TSX_NEW);
+	assert_int_equal(feed(f, req("OPTIONS", "z9hG4bKps6")), -EDQUOT);
+	tf_free(f);
+
+	/* Allocation failures on the way (INVITE: the 100 Trying too). */
+	cfg.max_per_source = 1;
+	f = tf_new(&cfg, 0, 1);
+	char *buf = strdup(req("INVITE", "z9hG4bKpsoom"));
+	struct sp_msg m;
+	assert_int_equal(sp_msg_parse(&m, buf, strlen(buf)), 0);
+	int rc = -1;
+	for (long n = 0; n < 8 && rc != SP_TSX_NEW; n++) {
+		sp_mem_fail_after(n);
+		rc = sp_tsx_input(f->l, &m, &udp, NULL);
+		sp_mem_fail_after(-1);
+		assert_true(rc == -ENOMEM || rc == SP_TSX_NEW);
+	}
+	assert_int_equal(rc, SP_TSX_NEW);
+	assert_int_equal(feed(f, req("INVITE", "z9hG4bKpsnext")), -EDQUOT);
+	sp_msg_free(&m);
+	free(buf);
+	tf_free(f);
+}
+
 /* §18.2.2 with RFC 3581: where responses go. */
 static void test_response_dest(void **state)
 {
@@ -665,6 +725,7 @@ int main(void)
 		T(test_matching),
 		T(test_rfc2543),
 		T(test_table_full),
+		T(test_per_source),
 		T(test_response_dest),
 		T(test_bad_input),
 #undef T
