@@ -11,7 +11,8 @@
  * machine; DNS is refused by the same rule), served domains localhost
  * (open registration) and auth.test (digest), a static route for
  * uas.test to the harness' callee socket, 127.0.0.2 trusted, short
- * timers. State carries over from input to input, as on a real server.
+ * timers, 200 transactions per source (so the per-source bound is
+ * reached too). State carries over from input to input, as on a real server.
  *
  * The input is a script of datagrams separated by the line "%%" (the
  * bytes LF % % CR LF). A datagram starting with '<' is sent (without the
@@ -108,7 +109,7 @@ static void setup(void)
 	F.trusted = bound("127.0.0.2", F.trusted_at);
 	snprintf(yaml, sizeof(yaml),
 		 "listen: [udp:127.0.0.1:0]\nworkers: 1\nlog_level: error\n"
-		 "sip: {t1_ms: 20, t2_ms: 160, t4_ms: 200}\n"
+		 "sip: {t1_ms: 20, t2_ms: 160, t4_ms: 200, max_transactions_per_source: 200}\n"
 		 "security: {allow_destinations: [127.0.0.0/8]}\n"
 		 "proxy: {trusted: [127.0.0.2/32], timer_c_s: 1, fork_timeout_s: 1}\n"
 		 "routes:\n  - domain: uas.test\n    next_hop: udp:%s\n",
@@ -215,8 +216,8 @@ static void send_to_server(int fd, const char *buf, size_t len)
 	(void)sendto(fd, buf, len, 0, &F.server_sa.u.sa, F.server_sa.len);
 }
 
-/* An OPTIONS to the server, and its 200 awaited on the caller socket:
- * false when it did not come within 5 s. */
+/* An OPTIONS to the server, and its answer awaited on the caller socket:
+ * false when none came within 5 s. */
 static bool ping(void)
 {
 	char req[512], buf[MAX_DGRAM], id[32];
@@ -237,8 +238,11 @@ static bool ping(void)
 		ssize_t got = recv(F.caller, buf, sizeof(buf) - 1, MSG_DONTWAIT);
 		if (got > 0 && !memmem(buf, (size_t)got, id, strlen(id)))
 			trace("caller", buf, (size_t)got);
+		/* 200, or 503 when the caller used up its share of
+		 * transactions: either way the server answers. */
 		if (got > 0 && memmem(buf, (size_t)got, id, strlen(id)) &&
-		    memmem(buf, (size_t)got, "SIP/2.0 200", 11) == buf)
+		    (memmem(buf, (size_t)got, "SIP/2.0 200", 11) == buf ||
+		     memmem(buf, (size_t)got, "SIP/2.0 503", 11) == buf))
 			return true;
 	}
 	return false;
