@@ -17,20 +17,14 @@ import glob
 import os
 import shutil
 
+from sipgen import msg
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "corpus", "serve")
 VECTORS = os.path.join(HERE, "..", "tests", "vectors", "rfc4475")
 
 SDP = ("v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
        "m=audio 40000 RTP/AVP 0\r\n")
-
-
-def msg(start, headers, body="", ctype="application/sdp"):
-    lines = [start] + headers
-    if body:
-        lines.append("Content-Type: " + ctype)
-    lines.append("Content-Length: %d" % len(body.encode()))
-    return "\r\n".join(lines) + "\r\n\r\n" + body
 
 
 def request(method, ruri, frm, to, cid, cseq, branch, via="$CALLER", extra=(), body="",

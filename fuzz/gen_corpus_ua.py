@@ -11,20 +11,14 @@ Run from the repository root: python3 fuzz/gen_corpus_ua.py
 """
 import os
 
+from sipgen import msg
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "ua")
 PEER = "127.0.0.1:5099"
 
 SDP = ("v=0\r\no=peer 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
        "m=audio 41000 RTP/AVP 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\n")
 SDP_HOLD = SDP + "a=sendonly\r\n"
-
-
-def msg(start, headers, body="", ctype="application/sdp"):
-    lines = [start] + headers
-    if body:
-        lines.append("Content-Type: " + ctype)
-    lines.append("Content-Length: %d" % len(body.encode()))
-    return "\r\n".join(lines) + "\r\n\r\n" + body
 
 
 # ---- the peer calls the UA (UAS side) ------------------------------------------------------

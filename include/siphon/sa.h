@@ -44,6 +44,9 @@ int sp_sa_family(const struct sp_sa *sa);
 
 /* Address and port equal (same family). */
 bool sp_sa_eq(const struct sp_sa *a, const struct sp_sa *b);
+/* A 64-bit hash of sa's IP (and port when with_port) under seed, for hash
+ * tables a remote party must not aim at: give each table a random seed. */
+uint64_t sp_sa_hash(const struct sp_sa *sa, uint64_t seed, bool with_port);
 /* Addresses equal, ports ignored. */
 bool sp_sa_ip_eq(const struct sp_sa *a, const struct sp_sa *b);
 

@@ -15,27 +15,9 @@
 #include "siphon/mem.h"
 #include "net_int.h"
 
-static uint64_t mix(uint64_t h)
-{
-	/* splitmix64 finaliser */
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebull;
-	return h ^ (h >> 31);
-}
-
 static size_t hash_sa(const struct sp__table *t, const struct sp_sa *sa)
 {
-	uint64_t h = t->seed;
-	if (sa->u.sa.sa_family == AF_INET) {
-		h = mix(h ^ sa->u.in4.sin_addr.s_addr);
-	} else {
-		uint64_t w[2];
-		memcpy(w, &sa->u.in6.sin6_addr, sizeof(w));
-		h = mix(mix(h ^ w[0]) ^ w[1]);
-	}
-	return (size_t)mix(h ^ sp_sa_port(sa)) & t->mask;
+	return (size_t)sp_sa_hash(sa, t->seed, true) & t->mask;
 }
 
 int sp__table_init(struct sp__table *t, unsigned max_conns)

@@ -22,27 +22,9 @@ struct sp_ip_count {
 	uint64_t seed;
 };
 
-static uint64_t mix(uint64_t h)
-{
-	/* splitmix64 finaliser */
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebull;
-	return h ^ (h >> 31);
-}
-
 static size_t bucket(const struct sp_ip_count *c, const struct sp_sa *ip, size_t mask)
 {
-	uint64_t h = c->seed;
-	if (ip->u.sa.sa_family == AF_INET) {
-		h = mix(h ^ ip->u.in4.sin_addr.s_addr);
-	} else {
-		uint64_t w[2];
-		memcpy(w, &ip->u.in6.sin6_addr, sizeof(w));
-		h = mix(mix(h ^ w[0]) ^ w[1]);
-	}
-	return (size_t)h & mask;
+	return (size_t)sp_sa_hash(ip, c->seed, false) & mask;
 }
 
 static struct entry **alloc_buckets(size_t n)

@@ -218,6 +218,29 @@ bool sp_sa_eq(const struct sp_sa *a, const struct sp_sa *b)
 	return sp_sa_ip_eq(a, b) && sp_sa_port(a) == sp_sa_port(b);
 }
 
+static uint64_t mix(uint64_t h)
+{
+	/* splitmix64 finaliser */
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	return h ^ (h >> 31);
+}
+
+uint64_t sp_sa_hash(const struct sp_sa *sa, uint64_t seed, bool with_port)
+{
+	uint64_t h = seed;
+	if (sa->u.sa.sa_family == AF_INET) {
+		h = mix(h ^ sa->u.in4.sin_addr.s_addr);
+	} else {
+		uint64_t w[2];
+		memcpy(w, &sa->u.in6.sin6_addr, sizeof(w));
+		h = mix(mix(h ^ w[0]) ^ w[1]);
+	}
+	return with_port ? mix(h ^ sp_sa_port(sa)) : h;
+}
+
 bool sp_sa_is_any(const struct sp_sa *sa)
 {
 	if (sa->u.sa.sa_family == AF_INET)

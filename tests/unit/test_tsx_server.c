@@ -548,6 +548,25 @@ static void test_rfc2543(void **state)
 
 /* The table bound: -EBUSY for new requests (a 503 is due), while
  * retransmissions still match; out of memory gives -ENOMEM. */
+/* Feeds text (a new request) with the n-th allocation failing, n = 0, 1,
+ * ..., until it makes a transaction: each failure must be -ENOMEM. */
+static void new_despite_oom(struct tf *f, const char *text)
+{
+	char *buf = strdup(text);
+	struct sp_msg m;
+	assert_int_equal(sp_msg_parse(&m, buf, strlen(buf)), 0);
+	int rc = -1;
+	for (long n = 0; n < 8 && rc != SP_TSX_NEW; n++) {
+		sp_mem_fail_after(n);
+		rc = sp_tsx_input(f->l, &m, &udp, NULL);
+		sp_mem_fail_after(-1);
+		assert_true(rc == -ENOMEM || rc == SP_TSX_NEW);
+	}
+	assert_int_equal(rc, SP_TSX_NEW);
+	sp_msg_free(&m);
+	free(buf);
+}
+
 static void test_table_full(void **state)
 {
 	(void)state;
@@ -564,21 +583,8 @@ static void test_table_full(void **state)
 	tf_free(f);
 
 	f = tf_new(NULL, 0, 1);
-	const char *text = req("INVITE", "z9hG4bKoom");
-	char *buf = strdup(text);
-	struct sp_msg m;
-	assert_int_equal(sp_msg_parse(&m, buf, strlen(buf)), 0);
-	int rc = -1;
-	for (long n = 0; n < 8 && rc != SP_TSX_NEW; n++) {
-		sp_mem_fail_after(n);
-		rc = sp_tsx_input(f->l, &m, &udp, NULL);
-		sp_mem_fail_after(-1);
-		assert_true(rc == -ENOMEM || rc == SP_TSX_NEW);
-	}
-	assert_int_equal(rc, SP_TSX_NEW);
+	new_despite_oom(f, req("INVITE", "z9hG4bKoom"));
 	assert_int_equal(sp_tsx_layer_count(f->l), 1);
-	sp_msg_free(&m);
-	free(buf);
 	tf_free(f);
 }
 
@@ -624,20 +630,8 @@ static void test_per_source(void **state)
 	/* Allocation failures on the way (INVITE: the 100 Trying too). */
 	cfg.max_per_source = 1;
 	f = tf_new(&cfg, 0, 1);
-	char *buf = strdup(req("INVITE", "z9hG4bKpsoom"));
-	struct sp_msg m;
-	assert_int_equal(sp_msg_parse(&m, buf, strlen(buf)), 0);
-	int rc = -1;
-	for (long n = 0; n < 8 && rc != SP_TSX_NEW; n++) {
-		sp_mem_fail_after(n);
-		rc = sp_tsx_input(f->l, &m, &udp, NULL);
-		sp_mem_fail_after(-1);
-		assert_true(rc == -ENOMEM || rc == SP_TSX_NEW);
-	}
-	assert_int_equal(rc, SP_TSX_NEW);
+	new_despite_oom(f, req("INVITE", "z9hG4bKpsoom"));
 	assert_int_equal(feed(f, req("INVITE", "z9hG4bKpsnext")), -EDQUOT);
-	sp_msg_free(&m);
-	free(buf);
 	tf_free(f);
 }
 
